@@ -1,0 +1,1 @@
+pullkeeper_fuzz_target(docker_config_fuzzer docker_config_fuzzer.cc LIBS pullkeeper_registry)
