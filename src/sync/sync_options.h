@@ -1,0 +1,36 @@
+// What one `pullkeeper sync` run is asked to do, after flags and environment are parsed.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pullkeeper::sync {
+
+struct RegistryAlias {
+  std::string alias_host;  // the extra auths key, e.g. "registry.internal:5000"
+  std::string ecr_host;    // the ECR registry whose credentials it receives
+};
+
+struct SyncOptions {
+  // AWS side.
+  std::string region;                     // empty: resolve from the environment and profile
+  std::string profile;                    // empty: AWS_PROFILE, then "default"
+  std::vector<std::string> registry_ids;  // empty: the caller's own account
+  std::string endpoint_url;               // ECR endpoint override (tests, VPC endpoints)
+  std::vector<RegistryAlias> registry_aliases;
+
+  // Kubernetes side.
+  std::string kubeconfig;  // empty: KUBECONFIG, ~/.kube/config, then in-cluster
+  std::string context;
+  std::vector<std::string> namespaces;
+  bool all_namespaces = false;
+  std::string namespace_selector;  // label selector over namespaces
+  std::vector<std::string> exclude_namespaces;
+  std::string secret_name = "ecr-registry";
+
+  bool dry_run = false;
+};
+
+}  // namespace pullkeeper::sync
