@@ -1,0 +1,54 @@
+// pullkeeper's entry point: parse flags, configure logging, run one subcommand, and turn its
+// result into a documented exit code. All policy lives in the subcommands.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/log.h"
+#include "cli/exit_codes.h"
+#include "cli/sync_command.h"
+#include "base/version.h"
+
+namespace {
+
+using pullkeeper::cli::kExitOk;
+using pullkeeper::cli::kExitUsage;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pullkeeper keeps Kubernetes image pulls from AWS ECR working.\n"
+               "Exit codes: 0 in sync, 1 some namespaces failed, 2 usage or configuration,\n"
+               "3 AWS credentials or permission, 4 Kubernetes connection or permission.",
+               "pullkeeper"};
+  app.set_version_flag("--version", std::string("pullkeeper ") + pullkeeper::kVersion);
+  app.require_subcommand(1);
+
+  std::string log_format = "logfmt";
+  std::string log_level = "info";
+  app.add_option("--log-format", log_format, "logfmt or json")
+      ->envname("PULLKEEPER_LOG_FORMAT")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->envname("PULLKEEPER_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  pullkeeper::cli::SyncCommandFlags sync_flags;
+  CLI::App* sync = pullkeeper::cli::AddSyncCommand(app, sync_flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  pullkeeper::log::Options log_options;
+  pullkeeper::log::ParseFormat(log_format, &log_options.format);
+  pullkeeper::log::ParseLevel(log_level, &log_options.level);
+  pullkeeper::log::Configure(log_options);
+
+  if (sync->parsed()) return pullkeeper::cli::RunSyncCommand(sync_flags);
+  return kExitUsage;
+}
