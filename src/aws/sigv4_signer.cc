@@ -1,5 +1,7 @@
 #include "aws/sigv4_signer.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -7,9 +9,6 @@
 #include <array>
 #include <cctype>
 #include <utility>
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
 
 namespace pullkeeper::aws {
 namespace {
@@ -179,8 +178,8 @@ std::string CanonicalHeaderValue(std::string_view value) {
 }
 
 struct CanonicalHeaders {
-  std::string block;   // "name:value\n" per header, sorted by name
-  std::string names;   // "name1;name2"
+  std::string block;  // "name:value\n" per header, sorted by name
+  std::string names;  // "name1;name2"
 };
 
 // Duplicate names are joined with ',' in the order they were given, as the suites expect.
@@ -267,8 +266,8 @@ std::string PayloadHash(const SigningRequest& request) {
 std::string CanonicalRequestText(const SigningRequest& request, std::string_view path,
                                  std::string_view query, const CanonicalHeaders& headers,
                                  std::string_view payload_hash, const SigningOptions& options) {
-  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, CanonicalPath(path, options),
-                     query, headers.block, headers.names, payload_hash);
+  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, CanonicalPath(path, options), query,
+                     headers.block, headers.names, payload_hash);
 }
 
 // Fills string_to_sign and signature from canonical_request and credential_scope.
@@ -328,20 +327,19 @@ StatusOr<SignedRequest> SignWithHeaders(const SigningRequest& request,
   SplitTarget target = SplitPathAndQuery(request.path_and_query);
   result.signed_headers = headers.names;
   result.canonical_request =
-      CanonicalRequestText(request, target.path, CanonicalQuery(ParseQuery(target.query)),
-                           headers, payload_hash, options);
+      CanonicalRequestText(request, target.path, CanonicalQuery(ParseQuery(target.query)), headers,
+                           payload_hash, options);
   Sign(params, &result);
   result.headers_to_add.emplace_back(
       "Authorization",
       fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
-                  params.credentials->access_key_id, result.credential_scope,
-                  result.signed_headers, result.signature));
+                  params.credentials->access_key_id, result.credential_scope, result.signed_headers,
+                  result.signature));
   result.signed_path_and_query = request.path_and_query;
   return result;
 }
 
-StatusOr<SignedRequest> SignWithQuery(const SigningRequest& request,
-                                      const SigningParams& params) {
+StatusOr<SignedRequest> SignWithQuery(const SigningRequest& request, const SigningParams& params) {
   PK_RETURN_IF_ERROR(Validate(request, params));
   const SigningOptions& options = params.options;
   const SecretString& token = params.credentials->session_token;
@@ -386,8 +384,8 @@ struct UrlParts {
 StatusOr<UrlParts> SplitUrl(std::string_view url) {
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    return InvalidArgumentError(fmt::format("cannot sign {}: not an absolute URL",
-                                            http::RedactUrl(url)));
+    return InvalidArgumentError(
+        fmt::format("cannot sign {}: not an absolute URL", http::RedactUrl(url)));
   }
   std::string scheme = Lowercase(url.substr(0, scheme_end));
   std::string_view rest = url.substr(scheme_end + 3);
@@ -408,8 +406,8 @@ StatusOr<UrlParts> SplitUrl(std::string_view url) {
     parts.host.resize(parts.host.size() - default_port.size());
   }
   std::string_view target = path_start == std::string_view::npos ? "" : rest.substr(path_start);
-  parts.path_and_query = target.empty() || target.front() == '?' ? "/" + std::string(target)
-                                                                  : std::string(target);
+  parts.path_and_query =
+      target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
   return parts;
 }
 
@@ -426,8 +424,8 @@ Status SignHttpRequest(http::Request* request, const SigningParams& params) {
   PK_ASSIGN_OR_RETURN(SignedRequest signed_request, SignWithHeaders(to_sign, params));
   // Replace rather than append the headers the signer owns, so signing twice (a retry) does
   // not send two dates or two Authorization headers.
-  request->headers = WithoutHeaders(
-      request->headers, {kAmzDate, kSecurityToken, kContentSha256, "authorization"});
+  request->headers =
+      WithoutHeaders(request->headers, {kAmzDate, kSecurityToken, kContentSha256, "authorization"});
   for (auto& header : signed_request.headers_to_add) request->headers.push_back(header);
   return Status::Ok();
 }

@@ -69,15 +69,14 @@ struct SignedRequest {
   std::string signed_path_and_query;
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;  // lowercase hex
-  std::string signed_headers;  // "content-type;host;x-amz-date"
+  std::string signature;         // lowercase hex
+  std::string signed_headers;    // "content-type;host;x-amz-date"
   std::string credential_scope;  // "20150830/us-east-1/service/aws4_request"
 };
 
 // Signs with the Authorization header. Errors: kInvalidArgument for a request that cannot be
 // signed (no Host header, empty access key id or secret, bad percent-encoding in the query).
-StatusOr<SignedRequest> SignWithHeaders(const SigningRequest& request,
-                                        const SigningParams& params);
+StatusOr<SignedRequest> SignWithHeaders(const SigningRequest& request, const SigningParams& params);
 
 // Signs with the query string (a presigned URL valid for options.presign_expires).
 StatusOr<SignedRequest> SignWithQuery(const SigningRequest& request, const SigningParams& params);

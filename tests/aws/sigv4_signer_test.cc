@@ -69,8 +69,8 @@ std::vector<std::string> SortedQueryParams(std::string_view target) {
 
 std::vector<SuiteCase> AllSuiteCases() {
   std::vector<SuiteCase> all;
-  for (auto loader : {testing::LoadAwsCAuthSuite, testing::LoadBotocoreSuite,
-                      testing::LoadGeneratedSuite}) {
+  for (auto loader :
+       {testing::LoadAwsCAuthSuite, testing::LoadBotocoreSuite, testing::LoadGeneratedSuite}) {
     for (auto& c : loader(kSuiteRoot)) all.push_back(std::move(c));
   }
   return all;
@@ -107,9 +107,9 @@ TEST_P(SigV4HeaderSuite, MatchesCanonicalRequestStringToSignAndSignature) {
   EXPECT_EQ(signed_request->canonical_request, c.header.canonical_request);
   EXPECT_EQ(signed_request->string_to_sign, c.header.string_to_sign);
   EXPECT_EQ(signed_request->signature, c.header.signature);
-  auto authorization = std::find_if(signed_request->headers_to_add.begin(),
-                                    signed_request->headers_to_add.end(),
-                                    [](const auto& h) { return h.first == "Authorization"; });
+  auto authorization =
+      std::find_if(signed_request->headers_to_add.begin(), signed_request->headers_to_add.end(),
+                   [](const auto& h) { return h.first == "Authorization"; });
   ASSERT_NE(authorization, signed_request->headers_to_add.end());
   EXPECT_EQ(authorization->second, c.header.authorization);
 }
