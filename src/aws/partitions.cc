@@ -156,14 +156,19 @@ const Partition* FindPartition(std::string_view id) {
   return nullptr;
 }
 
-const Partition& PartitionForRegion(std::string_view region) {
+const Partition* PartitionMatchingRegion(std::string_view region) {
   for (const auto& [name, partition] : kGlobalRegions) {
-    if (name == region) return *FindPartition(partition);
+    if (name == region) return FindPartition(partition);
   }
   for (const RegionPattern& pattern : kRegionPatterns) {
-    if (MatchesPattern(pattern, region)) return *FindPartition(pattern.partition);
+    if (MatchesPattern(pattern, region)) return FindPartition(pattern.partition);
   }
-  return kPartitions.front();
+  return nullptr;
+}
+
+const Partition& PartitionForRegion(std::string_view region) {
+  const Partition* partition = PartitionMatchingRegion(region);
+  return partition != nullptr ? *partition : kPartitions.front();
 }
 
 bool IsValidRegionName(std::string_view region) {

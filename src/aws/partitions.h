@@ -32,6 +32,10 @@ std::span<const Partition> AllPartitions();
 // launched after this table was written still resolves.
 const Partition& PartitionForRegion(std::string_view region);
 
+// The partition whose region names or pattern include `region`, or nullptr when none does
+// (PartitionForRegion then falls back to "aws").
+const Partition* PartitionMatchingRegion(std::string_view region);
+
 // The partition with this id, or nullptr.
 const Partition* FindPartition(std::string_view id);
 
