@@ -3,6 +3,7 @@
 add_library(pullkeeper_aws_ecr
   ${CMAKE_CURRENT_LIST_DIR}/sigv4_signer.cc
   ${CMAKE_CURRENT_LIST_DIR}/partitions.cc
-  ${CMAKE_CURRENT_LIST_DIR}/ecr_registry_host.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/ecr_registry_host.cc
+  ${CMAKE_CURRENT_LIST_DIR}/aws_error.cc)
 target_link_libraries(pullkeeper_aws_ecr
   PUBLIC pullkeeper_base pullkeeper_http OpenSSL::Crypto nlohmann_json::nlohmann_json)

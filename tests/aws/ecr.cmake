@@ -4,4 +4,5 @@ pullkeeper_test(aws_ecr_test
     ${CMAKE_CURRENT_LIST_DIR}/sigv4_signer_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/partitions_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/ecr_registry_host_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/aws_error_test.cc
   LIBS pullkeeper_aws_ecr nlohmann_json::nlohmann_json)
