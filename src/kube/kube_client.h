@@ -1,0 +1,124 @@
+// The Kubernetes API as pullkeeper's sync uses it: list namespaces, learn the state of one
+// secret name in every namespace with a single list, and get/create/replace a secret.
+// KubeApi is the seam sync tests fake; HttpKubeApi speaks REST over http::HttpClient.
+// API reference: https://kubernetes.io/docs/reference/using-api/api-concepts/
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/http_client.h"
+#include "kube/api_status.h"
+#include "kube/local_file.h"
+#include "kube/rest_config.h"
+#include "kube/secret.h"
+
+namespace pullkeeper::kube {
+
+// Error codes (see api_status.h for the full mapping): kNotFound, kAlreadyExists,
+// kAborted (stale resourceVersion), kPermissionDenied (RBAC), kUnauthenticated,
+// kInvalidArgument (rejected object or selector), kUnavailable (transport, 429, 5xx after
+// retries), kInternal (an answer that is not the Kubernetes API's).
+class KubeApi {
+ public:
+  virtual ~KubeApi() = default;
+
+  // All namespaces matching `label_selector` ("" for all), every page.
+  virtual StatusOr<NamespaceList> ListNamespaces(std::string_view label_selector) = 0;
+  virtual StatusOr<Namespace> GetNamespace(std::string_view name) = 0;
+  // Secrets across all namespaces (/api/v1/secrets), every page. Sync passes
+  // fieldSelector=metadata.name=<secret> to learn every namespace's state in one list
+  // instead of one GET per namespace.
+  virtual StatusOr<SecretList> ListSecrets(std::string_view field_selector,
+                                           std::string_view label_selector) = 0;
+  virtual StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) = 0;
+  // POST of the model's fields (Secret::raw is ignored); returns the created object.
+  virtual StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret) = 0;
+  // PUT of Secret::raw with the modelled fields applied. With a resource_version the update
+  // is conditional: a concurrent change gives kAborted. Returns the stored object.
+  virtual StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret) = 0;
+};
+
+struct KubeApiOptions {
+  int page_size = 500;  // list `limit`
+  // Attempts per request for 429/5xx/transport failures (see HttpKubeApi for which verbs).
+  int max_attempts = 3;
+  std::chrono::milliseconds first_retry_delay{500};  // doubled per attempt
+  // A Retry-After longer than this is not waited for: the error goes back to the caller,
+  // whose requeue with backoff is the better place to wait that long.
+  std::chrono::milliseconds max_retry_delay{std::chrono::seconds(10)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // How often a token read from a file (RestConfig::token_file) is read again.
+  std::chrono::seconds token_reread_interval{60};
+};
+
+// KubeApi over HTTP. Not thread-safe (one HttpClient, one connection): give each thread its
+// own. `clock` must outlive it; it only times retries and token re-reads.
+//
+// Retries: 429 and 503 (refused before processing) for every verb; other 5xx and transport
+// failures only for get/list, because a write whose answer was lost may have been applied.
+// A 401 when the token comes from a file re-reads the file once and, if it changed, retries.
+class HttpKubeApi : public KubeApi {
+ public:
+  HttpKubeApi(RestConfig config, std::unique_ptr<http::HttpClient> http, Clock& clock,
+              KubeApiOptions options = {}, FileReader read_file = LocalFileReader());
+  // With a CurlHttpClient configured from config.tls.
+  static std::unique_ptr<HttpKubeApi> Create(RestConfig config, Clock& clock,
+                                             KubeApiOptions options = {});
+
+  StatusOr<NamespaceList> ListNamespaces(std::string_view label_selector) override;
+  StatusOr<Namespace> GetNamespace(std::string_view name) override;
+  StatusOr<SecretList> ListSecrets(std::string_view field_selector,
+                                   std::string_view label_selector) override;
+  StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) override;
+  StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret) override;
+  StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret) override;
+
+  // Reads RestConfig::token_file again now (projected tokens rotate). kOk without a token
+  // file; on failure the previous token stays in use.
+  Status RefreshToken();
+
+  // HTTP requests sent, retries and pages included, by RBAC verb ("get", "list", "create",
+  // "update"); for the benchmark and the sync summary.
+  const std::map<std::string, int64_t, std::less<>>& requests_by_verb() const {
+    return requests_by_verb_;
+  }
+  int64_t total_requests() const;
+
+ private:
+  struct Page;
+  StatusOr<http::Response> Call(const ApiRequest& what, std::string_view method,
+                                const std::string& path, const std::string& body);
+  StatusOr<Page> ListPage(const ApiRequest& what, const std::string& path,
+                          const std::string& query);
+  StatusOr<nlohmann::json> CallJson(const ApiRequest& what, std::string_view method,
+                                    const std::string& path, const std::string& body);
+  StatusOr<std::vector<nlohmann::json>> ListAll(const ApiRequest& what, const std::string& path,
+                                                const std::string& query,
+                                                std::string* resource_version);
+  http::Request BuildRequest(std::string_view method, const std::string& path,
+                             const std::string& body) const;
+  std::optional<std::chrono::milliseconds> RetryDelay(const http::Response& response,
+                                                      int attempt) const;
+  ApiRequest Describe(std::string verb, std::string object, std::string resource,
+                      std::string_view namespace_name) const;
+
+  RestConfig config_;
+  std::unique_ptr<http::HttpClient> http_;
+  Clock& clock_;
+  KubeApiOptions options_;
+  FileReader read_file_;
+  SystemTime token_read_at_;
+  std::map<std::string, int64_t, std::less<>> requests_by_verb_;
+};
+
+}  // namespace pullkeeper::kube

@@ -1,0 +1,127 @@
+#include "kube/secret_json.h"
+
+#include <fmt/format.h>
+
+#include "base/base64.h"
+
+namespace pullkeeper::kube {
+namespace {
+
+using nlohmann::json;
+
+std::string StringField(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+const json& ObjectField(const json& object, const char* key) {
+  static const json kEmpty = json::object();
+  auto it = object.find(key);
+  return it != object.end() && it->is_object() ? *it : kEmpty;
+}
+
+// Labels and annotations are string maps; a non-string value cannot come from a real server
+// and is skipped rather than failing the whole object.
+Labels StringMap(const json& object) {
+  Labels out;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_string()) out.emplace(key, value.get<std::string>());
+  }
+  return out;
+}
+
+void SetOrErase(json& object, const char* key, const Labels& values) {
+  if (values.empty()) {
+    object.erase(key);
+  } else {
+    object[key] = values;
+  }
+}
+
+void SetModelledFields(const Secret& secret, std::string_view namespace_name, json& object) {
+  object["apiVersion"] = "v1";
+  object["kind"] = "Secret";
+  json& metadata = object["metadata"];
+  if (!metadata.is_object()) metadata = json::object();
+  metadata["name"] = secret.name;
+  metadata["namespace"] = namespace_name;
+  SetOrErase(metadata, "labels", secret.labels);
+  SetOrErase(metadata, "annotations", secret.annotations);
+  if (secret.type.empty()) {
+    object.erase("type");
+  } else {
+    object["type"] = secret.type;
+  }
+  json data = json::object();
+  for (const auto& [key, value] : secret.data) data[key] = Base64Encode(value.reveal());
+  object["data"] = std::move(data);
+  object.erase("stringData");
+  if (secret.immutable) {
+    object["immutable"] = true;
+  } else {
+    object.erase("immutable");
+  }
+}
+
+}  // namespace
+
+StatusOr<Secret> SecretFromJson(json object) {
+  if (!object.is_object()) return InternalError("a secret in the API response is not an object");
+  const json& metadata = ObjectField(object, "metadata");
+  Secret secret;
+  secret.name = StringField(metadata, "name");
+  secret.namespace_name = StringField(metadata, "namespace");
+  if (secret.name.empty()) return InternalError("a secret in the API response has no name");
+  std::string where = fmt::format("secret {}/{}", secret.namespace_name, secret.name);
+  secret.uid = StringField(metadata, "uid");
+  secret.resource_version = StringField(metadata, "resourceVersion");
+  secret.labels = StringMap(ObjectField(metadata, "labels"));
+  secret.annotations = StringMap(ObjectField(metadata, "annotations"));
+  auto owners = metadata.find("ownerReferences");
+  secret.has_owner_references = owners != metadata.end() && owners->is_array() && !owners->empty();
+  secret.type = StringField(object, "type");
+  auto immutable = object.find("immutable");
+  secret.immutable = immutable != object.end() && immutable->is_boolean() && immutable->get<bool>();
+  for (const auto& [key, value] : ObjectField(object, "data").items()) {
+    std::optional<std::string> decoded;
+    if (value.is_string()) decoded = Base64Decode(value.get_ref<const std::string&>());
+    if (!decoded) {
+      return InternalError(fmt::format("{}: data key \"{}\" is not valid base64", where, key));
+    }
+    secret.data.emplace(key, SecretString(std::move(*decoded)));
+  }
+  secret.raw = std::make_shared<const json>(std::move(object));
+  return secret;
+}
+
+json SecretToCreateJson(const Secret& secret, std::string_view namespace_name) {
+  json object = json::object();
+  SetModelledFields(secret, namespace_name, object);
+  return object;
+}
+
+json SecretToReplaceJson(const Secret& secret, std::string_view namespace_name) {
+  json object = secret.raw && secret.raw->is_object() ? *secret.raw : json::object();
+  SetModelledFields(secret, namespace_name, object);
+  json& metadata = object["metadata"];
+  metadata.erase("managedFields");
+  if (secret.resource_version.empty()) {
+    metadata.erase("resourceVersion");
+  } else {
+    metadata["resourceVersion"] = secret.resource_version;
+  }
+  return object;
+}
+
+StatusOr<Namespace> NamespaceFromJson(const json& object) {
+  if (!object.is_object()) return InternalError("a namespace in the API response is not an object");
+  const json& metadata = ObjectField(object, "metadata");
+  Namespace ns;
+  ns.name = StringField(metadata, "name");
+  if (ns.name.empty()) return InternalError("a namespace in the API response has no name");
+  ns.labels = StringMap(ObjectField(metadata, "labels"));
+  ns.phase = StringField(ObjectField(object, "status"), "phase");
+  return ns;
+}
+
+}  // namespace pullkeeper::kube
