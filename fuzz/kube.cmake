@@ -1,0 +1,1 @@
+pullkeeper_fuzz_target(kubeconfig_fuzzer kubeconfig_fuzzer.cc LIBS pullkeeper_kube)
