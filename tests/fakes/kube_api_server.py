@@ -869,6 +869,8 @@ def validate_object(resource_type, obj, old_obj=None):
                                              "field is immutable when `immutable` is set"))
     elif resource_type.kind == "Lease":
         errors += validate_lease(obj)
+    elif resource_type.kind == "Event":
+        errors += validate_event(obj)
     return errors
 
 
@@ -935,6 +937,70 @@ def secret_decode_error(secret):
     if secret.get("immutable") is not None and not isinstance(secret["immutable"], bool):
         return type_error(secret["immutable"], "immutable", "bool")
     return None
+
+
+MICRO_TIME_LAYOUT = "2006-01-02T15:04:05.000000Z07:00"
+_MICRO_TIME_PATTERN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)")
+_SECONDS_PREFIX_PATTERN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+def micro_time_error(value):
+    """metav1.MicroTime parses with a fixed layout: exactly six fractional digits."""
+    if not isinstance(value, str):
+        return f"json: cannot unmarshal {_json_kind(value)} into Go value of type string"
+    if _MICRO_TIME_PATTERN.fullmatch(value):
+        return None
+    prefix = _SECONDS_PREFIX_PATTERN.match(value)
+    if prefix is None:  # Go would name the first bad layout element; this fake names the date
+        rest, layout_element = value, "2006"
+    else:
+        rest = value[prefix.end():]
+        is_fraction_ok = re.match(r"\.\d{6}(?!\d)", rest)
+        layout_element = "Z07:00" if is_fraction_ok else ".000000"
+        rest = rest[7:] if is_fraction_ok else rest
+    return (f"parsing time {go_quote(value)} as {go_quote(MICRO_TIME_LAYOUT)}: cannot parse "
+            f"{go_quote(rest)} as {go_quote(layout_element)}")
+
+
+def normalize_micro_time(value):
+    """The apiserver stores MicroTime in UTC and writes it back with a Z."""
+    parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lease_decode_error(lease):
+    spec = lease.get("spec")
+    if spec is not None and not isinstance(spec, dict):
+        return (f"json: cannot unmarshal {_json_kind(spec)} into Go struct field Lease.spec of "
+                "type v1.LeaseSpec")
+    for field in ("acquireTime", "renewTime"):
+        if (spec or {}).get(field) is not None:
+            error = micro_time_error(spec[field])
+            if error:
+                return error
+    return None
+
+
+def typed_decode_error(resource_type, obj):
+    """What decoding obj into its Go type would fail with, for the types this fake models."""
+    if resource_type.kind == "Secret":
+        return secret_decode_error(obj)
+    if resource_type.kind == "Lease":
+        return lease_decode_error(obj)
+    return None
+
+
+def validate_event(event):
+    """legacyValidateEvent for core/v1 Events without eventTime."""
+    if event.get("eventTime"):
+        return []
+    involved_namespace = (event.get("involvedObject") or {}).get("namespace", "")
+    namespace = event["metadata"].get("namespace", "")
+    if involved_namespace == namespace or (not involved_namespace
+                                           and namespace in ("", "default")):
+        return []
+    return [FieldError("FieldValueInvalid", "involvedObject.namespace",
+                       "does not match event.namespace", involved_namespace)]
 
 # ---------------------------------------------------------------------------------------------
 # Patches: RFC 7386 merge, strategic merge (maps as merge; lists by patchMergeKey), RFC 6902.
@@ -1942,8 +2008,8 @@ class FaultInjector:
 class RequestLog:
     """Every API request (not /_fake/ ones) with its response code. Thread-safe."""
 
-    MAX_ENTRIES = 100_000
-    MAX_BODY_CHARS = 65536
+    MAX_ENTRIES = 20_000  # the newest are kept; a long benchmark drops the oldest
+    MAX_BODY_CHARS = 8192
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -2572,11 +2638,13 @@ class KubeApi:
                                     f"({summarize_body(body)})")
         self._check_type_meta(resource_type, obj)
         warnings = self._check_unknown_fields(request, resource_type, obj)
-        if resource_type.kind == "Secret":
-            decode_error = secret_decode_error(obj)
-            if decode_error:
-                raise bad_request_error(self._cannot_handle(resource_type, obj, decode_error))
+        self._check_decodes(resource_type, obj)
         return obj, warnings
+
+    def _check_decodes(self, resource_type, obj):
+        decode_error = typed_decode_error(resource_type, obj)
+        if decode_error:
+            raise bad_request_error(self._cannot_handle(resource_type, obj, decode_error))
 
     @staticmethod
     def _parse_yaml(body, error_prefix):
@@ -2659,6 +2727,11 @@ class KubeApi:
             for field in ("data", "binaryData"):
                 if not obj.get(field):
                     obj.pop(field, None)
+        elif resource_type.kind == "Lease" and isinstance(obj.get("spec"), dict):
+            spec = obj["spec"] = dict(obj["spec"])
+            for field in ("acquireTime", "renewTime"):
+                if spec.get(field):
+                    spec[field] = normalize_micro_time(spec[field])
         return obj
 
     def _incoming_object(self, request, route):
@@ -2939,22 +3012,14 @@ class KubeApi:
             patched = strategic_merge_patch(base, patch)
         if not isinstance(patched, dict):
             raise generic_error_for_code(422)
-        if resource_type.kind == "Secret":
-            decode_error = secret_decode_error(patched)
-            if decode_error:
-                raise bad_request_error(self._cannot_handle(resource_type, patched,
-                                                            decode_error))
+        self._check_decodes(resource_type, patched)
         return self._normalize(resource_type, patched)
 
     def _apply(self, request, route, config, old, manager, is_dry_run):
         """Server-side apply; called with the store lock held."""
         resource_type = route.resource_type
         self._check_type_meta(resource_type, config)
-        if resource_type.kind == "Secret":
-            decode_error = secret_decode_error(config)
-            if decode_error:
-                raise bad_request_error(self._cannot_handle(resource_type, config,
-                                                            decode_error))
+        self._check_decodes(resource_type, config)
         config = self._normalize(resource_type, config, applies_defaults=False)
         metadata = config["metadata"]
         if metadata.setdefault("name", route.name) != route.name:
@@ -3149,11 +3214,7 @@ class KubeApi:
                 if namespace:
                     new_metadata["namespace"] = namespace
             else:
-                if resource_type.kind == "Secret":
-                    decode_error = secret_decode_error(obj)
-                    if decode_error:
-                        raise bad_request_error(self._cannot_handle(resource_type, obj,
-                                                                    decode_error))
+                self._check_decodes(resource_type, obj)
                 new = self._normalize(resource_type, copy.deepcopy(obj))
                 self._place_in_namespace(resource_type, new, namespace)
                 self._validate(resource_type, new)

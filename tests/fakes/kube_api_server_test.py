@@ -551,6 +551,50 @@ class PatchTest(FakeServerTestCase):
                       body["message"])
 
 
+class LeaseAndEventTest(FakeServerTestCase):
+    LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+
+    def lease(self, **spec):
+        return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": "ecr-token-sync"},
+                "spec": dict({"holderIdentity": "me", "leaseDurationSeconds": 15}, **spec)}
+
+    def test_lease_times_need_exactly_six_fractional_digits(self):
+        code, body, _ = self.api.post(self.LEASES, self.lease(renewTime="2015-08-30T12:36:10Z"))
+        self.assertEqual(code, 400)
+        self.assertEqual(body["message"], 'Lease in version "v1" cannot be handled as a Lease: '
+                                          'parsing time "2015-08-30T12:36:10Z" as '
+                                          '"2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" '
+                                          'as ".000000"')
+
+    def test_lease_times_are_stored_in_utc(self):
+        code, body, _ = self.api.post(self.LEASES, self.lease(
+            acquireTime="2015-08-30T14:36:00.000000+02:00",
+            renewTime="2015-08-30T12:36:10.250000Z"))
+        self.assertEqual(code, 201, body)
+        self.assertEqual((body["spec"]["acquireTime"], body["spec"]["renewTime"]),
+                         ("2015-08-30T12:36:00.000000Z", "2015-08-30T12:36:10.250000Z"))
+
+    def test_lease_with_zero_duration_is_invalid(self):
+        code, body, _ = self.api.post(self.LEASES, self.lease(leaseDurationSeconds=0))
+        self.assertEqual((code, body["message"]),
+                         (422, 'Lease.coordination.k8s.io "ecr-token-sync" is invalid: '
+                               "spec.leaseDurationSeconds: Invalid value: 0: must be greater "
+                               "than 0"))
+
+    def test_event_for_object_in_another_namespace_is_invalid(self):
+        event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e1"},
+                 "involvedObject": {"kind": "Secret", "namespace": "other", "name": "ecr-pull"},
+                 "reason": "RefreshFailed", "message": "x", "type": "Warning"}
+        code, body, _ = self.api.post("/api/v1/namespaces/default/events", event)
+        self.assertEqual(code, 422)
+        self.assertEqual(body["message"], 'Event "e1" is invalid: involvedObject.namespace: '
+                                          'Invalid value: "other": does not match '
+                                          "event.namespace")
+        event["involvedObject"]["namespace"] = "default"
+        self.assertEqual(self.api.post("/api/v1/namespaces/default/events", event)[0], 201)
+
+
 class ListTest(FakeServerTestCase):
     def setUp(self):
         super().setUp()
@@ -820,19 +864,20 @@ class KubectlRunner:
     def kubectl(self, *args, stdin=None, token=None, ca_file=None):
         scratch = tempfile.mkdtemp(prefix="kubectl-")
         self.addCleanup(shutil.rmtree, scratch, True)
-        kubeconfig = self.write_kubeconfig(scratch, token, ca_file)
-        command = [KUBECTL, "--kubeconfig", kubeconfig, "--cache-dir",
-                   os.path.join(scratch, "cache"), *args]
-        return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=60)
+        command = [KUBECTL, "--kubeconfig", self.write_kubeconfig(scratch, ca_file),
+                   "--cache-dir", os.path.join(scratch, "cache")]
+        if token:
+            command.append(f"--token={token}")
+        return subprocess.run(command + list(args), input=stdin, capture_output=True,
+                              text=True, timeout=60)
 
-    def write_kubeconfig(self, scratch, token=None, ca_file=None):
+    def write_kubeconfig(self, scratch, ca_file=None):
         cluster = {"server": self.server.url}
         if ca_file:
             cluster["certificate-authority"] = ca_file
-        user = {"token": token} if token else {}
         config = {"apiVersion": "v1", "kind": "Config",
                   "clusters": [{"name": "fake", "cluster": cluster}],
-                  "users": [{"name": "tester", "user": user}],
+                  "users": [{"name": "tester", "user": {}}],
                   "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "tester"}}],
                   "current-context": "fake"}
         path = os.path.join(scratch, "kubeconfig")
