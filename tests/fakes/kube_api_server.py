@@ -482,7 +482,8 @@ def _details(resource_type, name, **extra):
 
 
 def not_found_error(resource_type, name):
-    return ApiError(404, "NotFound", f"{resource_type.qualified_resource} {go_quote(name)} not found",
+    return ApiError(404, "NotFound",
+                    f"{resource_type.qualified_resource} {go_quote(name)} not found",
                     _details(resource_type, name))
 
 
@@ -2231,13 +2232,6 @@ def _drop_nulls(value):
     return value
 
 
-def _without_system_metadata(obj):
-    result = dict(obj)
-    result["metadata"] = {k: v for k, v in obj.get("metadata", {}).items()
-                          if k not in ("resourceVersion", "managedFields")}
-    return result
-
-
 def _generated_name(prefix):
     # The apiserver's alphabet avoids vowels and look-alike characters.
     return prefix + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
@@ -2522,6 +2516,8 @@ class KubeApi:
 
     def _watch(self, request, route):
         selectors = parse_selectors(route.resource_type, request.query)
+        if route.name is not None:  # the deprecated watch on an object path: just that object
+            selectors.fields.append(("metadata.name", "=", route.name))
         requested = request.query.get("resourceVersion", "")
         start_version = None if requested in ("", "0") else self._parse_resource_version(
             requested)
@@ -3019,6 +3015,7 @@ class KubeApi:
         """Server-side apply; called with the store lock held."""
         resource_type = route.resource_type
         self._check_type_meta(resource_type, config)
+        warnings = self._check_unknown_fields(request, resource_type, config)
         self._check_decodes(resource_type, config)
         config = self._normalize(resource_type, config, applies_defaults=False)
         metadata = config["metadata"]
@@ -3041,21 +3038,25 @@ class KubeApi:
         except ApplyConflict as conflict:
             raise conflict.to_api_error() from None
         applied = self._normalize(resource_type, applied)
+        managed_fields = applied["metadata"].get("managedFields")
         if old is None:
             self._check_namespace_accepts_writes(resource_type, route.namespace, route.name)
             self._validate(resource_type, applied)
-            created = self._initialize_new_object(resource_type, applied)
-            created["metadata"]["managedFields"] = applied["metadata"].get("managedFields", [])
+            new = self._initialize_new_object(resource_type, applied)
+        else:
+            new = self._carry_over_system_fields(resource_type, applied, old)
+            self._validate(resource_type, new, old)
+        # Both helpers above keep system-owned managedFields; apply just computed new ones.
+        new["metadata"].pop("managedFields", None)
+        if managed_fields:
+            new["metadata"]["managedFields"] = managed_fields
+        if old is None:
             if not is_dry_run:
-                self.store.save(resource_type, created, None)
-            return self._object_response(201, resource_type, created)
-        new = self._carry_over_system_fields(resource_type, applied, old)
-        new["metadata"]["managedFields"] = applied["metadata"].get("managedFields", [])
-        if not new["metadata"]["managedFields"]:
-            new["metadata"].pop("managedFields")
-        self._validate(resource_type, new, old)
+                self.store.save(resource_type, new, None)
+            return self._object_response(201, resource_type, new, warnings)
         return self._object_response(200, resource_type,
-                                     self._commit_update(resource_type, old, new, is_dry_run))
+                                     self._commit_update(resource_type, old, new, is_dry_run),
+                                     warnings)
 
     def _handle_subresource(self, request, route, verb):
         resource_type = route.resource_type
@@ -3393,6 +3394,15 @@ class _KubeApiRequestHandler(http.server.BaseHTTPRequestHandler):
             self._reject_too_large()
             return None
         return self.rfile.read(length)
+
+    def send_error(self, code, message=None, explain=None):
+        """http.server's own errors (bad request line, unknown method) as Status bodies."""
+        if code == 501:  # an HTTP method no resource supports
+            error = method_not_allowed_error()
+        else:
+            error = generic_error_for_code(code, message)
+        self.close_connection = True
+        self._write_response(error_response(error))
 
     def _reject_too_large(self):
         self._reject(ApiError(413, "RequestEntityTooLarge",

@@ -17,7 +17,6 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
@@ -279,7 +278,8 @@ class StatusBodiesTest(FakeServerTestCase):
         self.assertEqual(body, status(
             'Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: '
             ".data..dockerconfigjson", "Conflict", 409, causes=[
-                {"reason": "FieldManagerConflict", "message": 'conflict with "kubectl-edit" using v1',
+                {"reason": "FieldManagerConflict",
+                 "message": 'conflict with "kubectl-edit" using v1',
                  "field": ".data..dockerconfigjson"}]))
 
     def test_unknown_path_is_not_found_status(self):
@@ -612,7 +612,8 @@ class ListTest(FakeServerTestCase):
     def test_label_selectors_filter_like_the_apiserver(self):
         cases = [("equality", "app=x", ["a"]), ("double equals", "app==y", ["b"]),
                  ("inequality includes unlabelled", "app!=x", ["b", "c", "plain"]),
-                 ("in", "app in (x,y)", ["a", "b"]), ("notin", "app notin (x)", ["b", "c", "plain"]),
+                 ("in", "app in (x,y)", ["a", "b"]),
+                 ("notin", "app notin (x)", ["b", "c", "plain"]),
                  ("exists", "tier", ["a", "c"]), ("does not exist", "!tier", ["b", "plain"]),
                  ("and", "app=x,tier=web", ["a"]), ("nothing", "app=z", [])]
         for case_name, selector, expected in cases:
@@ -711,6 +712,14 @@ class WatchTest(FakeServerTestCase):
         self.assertEqual((event["object"]["code"], event["object"]["reason"]), (410, "Expired"))
         self.assertRegex(event["object"]["message"], r"^too old resource version: 1 \(\d+\)$")
         self.assertIsNone(next_event())
+
+    def test_watch_on_an_object_path_sees_only_that_object(self):
+        _, listing, _ = self.api.get(SECRETS)
+        next_event = self.open_watch(f"{SECRETS}/ecr-pull?watch=true&resourceVersion="
+                                     f"{listing['metadata']['resourceVersion']}&timeoutSeconds=5")
+        self.create_secret(pull_secret(name="other"))
+        self.create_secret()
+        self.assertEqual(next_event()["object"]["metadata"]["name"], "ecr-pull")
 
     def test_object_leaving_the_selector_is_reported_deleted(self):
         self.create_secret(pull_secret(labels={"app": "x"}))
@@ -833,6 +842,10 @@ class DiscoveryAndHttpTest(FakeServerTestCase):
 
     def test_method_not_allowed_on_collection_put(self):
         self.assertEqual(self.api.put(SECRETS, pull_secret())[0], 405)
+
+    def test_unknown_http_method_is_a_method_not_allowed_status(self):
+        code, body, _ = self.api.call("BREW", SECRETS)
+        self.assertEqual((code, body["reason"]), (405, "MethodNotAllowed"))
 
 
 class CommandLineTest(unittest.TestCase):
