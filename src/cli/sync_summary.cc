@@ -33,8 +33,9 @@ std::string ExpiryText(const sync::SyncReport& report) {
 std::string FormatSyncSummaryText(const sync::SyncReport& report, bool dry_run) {
   std::string out;
   if (!report.fatal.ok()) {
-    return fmt::format("pullkeeper sync: stopped before writing ({} stage failed)\n",
-                       StageName(report.failed_stage));
+    return fmt::format(
+        "pullkeeper sync: nothing written: the {} stage failed (the error is logged on stderr)\n",
+        StageName(report.failed_stage));
   }
   size_t name_width = 9;
   for (const auto& r : report.namespaces) name_width = std::max(name_width, r.namespace_name.size());

@@ -1,0 +1,119 @@
+// Wires `pullkeeper sync`: real clock, environment, credential chain, ECR client and
+// Kubernetes clients, then RunSync, then the summary and the exit code.
+#include "cli/sync_command.h"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "aws/credential_chain.h"
+#include "aws/ecr_client.h"
+#include "base/log.h"
+#include "cli/exit_codes.h"
+#include "cli/sync_summary.h"
+#include "http/curl_http_client.h"
+#include "kube/kube_client.h"
+#include "kube/rest_config.h"
+#include "sync/sync_run.h"
+
+namespace pullkeeper::cli {
+namespace {
+
+constexpr char kComponent[] = "cli";
+
+StatusOr<std::vector<sync::RegistryAlias>> ParseAliases(const std::vector<std::string>& specs) {
+  std::vector<sync::RegistryAlias> aliases;
+  for (const std::string& spec : specs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      return InvalidArgumentError(fmt::format(
+          "--registry-alias \"{}\": expected HOST=ECR_HOST, e.g. "
+          "registry.internal=123456789012.dkr.ecr.us-east-1.amazonaws.com",
+          spec));
+    }
+    aliases.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
+  }
+  return aliases;
+}
+
+Status ValidateNamespaceChoice(const sync::SyncOptions& options) {
+  if (options.namespaces.empty() && !options.all_namespaces &&
+      options.namespace_selector.empty()) {
+    return InvalidArgumentError(
+        "no namespaces chosen: pass --namespaces a,b, --all-namespaces or "
+        "--namespace-selector LABELS (or PULLKEEPER_NAMESPACES)");
+  }
+  if (options.all_namespaces && !options.namespace_selector.empty()) {
+    return InvalidArgumentError(
+        "--all-namespaces and --namespace-selector contradict each other; pass one");
+  }
+  return Status::Ok();
+}
+
+// 1 when only some namespaces failed; 4 when every namespace failed for the same
+// cluster-level reason (cannot connect, authenticate or is forbidden everywhere).
+int ExitCodeForNamespaces(const sync::SyncReport& report) {
+  size_t failed = report.CountOutcome(sync::Outcome::kFailed);
+  if (failed == 0) return kExitOk;
+  if (failed < report.namespaces.size()) return kExitPartialFailure;
+  for (const auto& r : report.namespaces) {
+    StatusCode code = r.error.code();
+    if (code != StatusCode::kPermissionDenied && code != StatusCode::kUnauthenticated &&
+        code != StatusCode::kUnavailable && code != StatusCode::kDeadlineExceeded) {
+      return kExitPartialFailure;
+    }
+  }
+  return kExitKubernetesFailure;
+}
+
+int ExitCodeFor(const sync::SyncReport& report) {
+  switch (report.failed_stage) {
+    case sync::Stage::kConfiguration: return kExitUsage;
+    case sync::Stage::kAws: return kExitAwsFailure;
+    case sync::Stage::kKubernetes: return kExitKubernetesFailure;
+    case sync::Stage::kNone: break;
+  }
+  return ExitCodeForNamespaces(report);
+}
+
+int Fail(int code, const Status& error) {
+  // One line on stderr, through the logger: it is what a CronJob's log shows, in the chosen
+  // format, redacted.
+  log::Error(kComponent, "sync failed", {{"exit_code", code}, {log::keys::kError, error.message()}});
+  return code;
+}
+
+}  // namespace
+
+int RunSyncCommand(SyncCommandFlags& flags) {
+  sync::SyncOptions& options = flags.options;
+  auto aliases = ParseAliases(flags.registry_aliases);
+  if (!aliases.ok()) return Fail(kExitUsage, aliases.status());
+  options.registry_aliases = std::move(aliases).value();
+  if (Status s = ValidateNamespaceChoice(options); !s.ok()) return Fail(kExitUsage, s);
+
+  ProcessEnvironment env;
+  Clock& clock = DefaultClock();
+  auto credentials = aws::MakeDefaultCredentialChain(env, {options.profile, &clock});
+  http::CurlHttpClient aws_http;
+  aws::HttpEcrApi ecr(aws_http, clock, env);
+  kube::RestConfigOptions kube_options{options.kubeconfig, options.context};
+  sync::KubeApiFactory make_kube_api = [&]() -> StatusOr<std::unique_ptr<kube::KubeApi>> {
+    PK_ASSIGN_OR_RETURN(kube::RestConfig config, kube::LoadRestConfig(kube_options, env));
+    return std::unique_ptr<kube::KubeApi>(kube::HttpKubeApi::Create(std::move(config), clock));
+  };
+
+  sync::SyncDependencies deps{env, clock, *credentials, ecr, make_kube_api};
+  sync::SyncReport report = sync::RunSync(options, deps);
+
+  std::string summary = flags.output == "json"
+                            ? FormatSyncSummaryJson(report, options.dry_run)
+                            : FormatSyncSummaryText(report, options.dry_run);
+  std::fputs(summary.c_str(), stdout);
+  std::fflush(stdout);
+  int code = ExitCodeFor(report);
+  if (!report.fatal.ok()) return Fail(code, report.fatal);
+  return code;
+}
+
+}  // namespace pullkeeper::cli

@@ -1,0 +1,28 @@
+// Converges the pull secret of one namespace: plan against what is there, write, and on a
+// concurrent change read again and re-plan. Used by RunSync's workers.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "kube/kube_client.h"
+#include "sync/pull_secret_plan.h"
+#include "sync/sync_report.h"
+
+namespace pullkeeper::sync {
+
+// What the caller already knows of the namespace's secret: nothing (read it first), or
+// the list result (absent, or present as given).
+struct KnownState {
+  bool known = false;
+  std::optional<kube::Secret> secret;
+};
+
+// Plans and (unless dry_run) writes the secret in `namespace_name` with `api`. Create when
+// absent, PUT with the resourceVersion otherwise; a 409 or a create race reads the secret
+// again and retries, up to kMaxWriteAttempts. Never deletes.
+NamespaceResult SyncNamespace(kube::KubeApi& api, const std::string& namespace_name,
+                              KnownState state, const DesiredPullSecret& desired, bool dry_run,
+                              int max_attempts);
+
+}  // namespace pullkeeper::sync

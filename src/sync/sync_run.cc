@@ -1,0 +1,236 @@
+#include "sync/sync_run.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "aws/region.h"
+#include "base/log.h"
+#include "sync/namespace_writer.h"
+
+namespace pullkeeper::sync {
+namespace {
+
+constexpr char kComponent[] = "sync";
+
+struct Tokens {
+  std::vector<registry::RegistryCredential> credentials;
+  std::vector<std::string> registries;
+  SystemTime expires_at;
+  bool expired_on_arrival = false;
+};
+
+void Stop(SyncReport& report, Stage stage, Status error) {
+  report.failed_stage = stage;
+  report.fatal = std::move(error);
+}
+
+// AWS errors that are the caller's input rather than AWS's answer (a malformed registry id or
+// endpoint) are configuration errors; everything else from AWS is the AWS stage's.
+Stage StageOfAwsError(const Status& error) {
+  return error.code() == StatusCode::kInvalidArgument ? Stage::kConfiguration : Stage::kAws;
+}
+
+StatusOr<std::vector<aws::AuthorizationData>> FetchTokens(const SyncOptions& options,
+                                                          const std::string& region,
+                                                          SyncDependencies& deps) {
+  PK_ASSIGN_OR_RETURN(aws::Credentials credentials, deps.credentials.Resolve());
+  log::Debug(kComponent, "aws credentials resolved", {{log::keys::kSource, credentials.source}});
+  aws::EcrTokenRequest request;
+  request.region = region;
+  request.registry_ids = options.registry_ids;
+  request.endpoint = options.endpoint_url;
+  request.credentials = std::move(credentials);
+  auto tokens = deps.ecr.GetAuthorizationToken(request);
+  if (!tokens.ok()) {
+    return tokens.status().WithContext(
+        fmt::format("getting an ECR authorization token in {} with credentials from {}", region,
+                    request.credentials.source));
+  }
+  if (tokens->empty()) {
+    return InternalError(fmt::format("ECR in {} answered with no authorization data", region));
+  }
+  return tokens;
+}
+
+// Turns tokens into auths entries, one per registry host and one per alias of it.
+StatusOr<Tokens> CredentialsFromTokens(const std::vector<aws::AuthorizationData>& data,
+                                       const std::vector<RegistryAlias>& aliases) {
+  Tokens tokens;
+  tokens.expires_at = SystemTime::max();
+  std::map<std::string, const aws::AuthorizationData*> by_host;
+  for (const aws::AuthorizationData& token : data) {
+    by_host[token.registry_host] = &token;
+    tokens.credentials.push_back({token.registry_host, token.username, token.password});
+    tokens.registries.push_back(token.registry_host);
+    tokens.expires_at = std::min(tokens.expires_at, token.expires_at);
+    tokens.expired_on_arrival |= token.expired_on_arrival;
+  }
+  for (const RegistryAlias& alias : aliases) {
+    auto it = by_host.find(alias.ecr_host);
+    if (it == by_host.end()) {
+      std::vector<std::string> hosts;
+      for (const auto& [host, token] : by_host) hosts.push_back(host);
+      return InvalidArgumentError(fmt::format(
+          "--registry-alias {}={}: no token was fetched for {}; tokens are for {}. Add its "
+          "account to --registry-ids, or correct the alias",
+          alias.alias_host, alias.ecr_host, alias.ecr_host, fmt::join(hosts, ", ")));
+    }
+    tokens.credentials.push_back(
+        {alias.alias_host, it->second->username, it->second->password});
+    tokens.registries.push_back(alias.alias_host);
+  }
+  return tokens;
+}
+
+StatusOr<std::vector<std::string>> ChooseNamespaces(const SyncOptions& options,
+                                                    kube::KubeApi& api) {
+  std::vector<std::string> chosen;
+  if (options.all_namespaces || !options.namespace_selector.empty()) {
+    PK_ASSIGN_OR_RETURN(kube::NamespaceList list, api.ListNamespaces(options.namespace_selector));
+    for (const kube::Namespace& ns : list.items) {
+      // A terminating namespace refuses creates; writing into it is noise, not a failure.
+      if (ns.phase == "Terminating") continue;
+      chosen.push_back(ns.name);
+    }
+  }
+  for (const std::string& ns : options.namespaces) {
+    if (std::find(chosen.begin(), chosen.end(), ns) == chosen.end()) chosen.push_back(ns);
+  }
+  std::set<std::string> excluded(options.exclude_namespaces.begin(),
+                                 options.exclude_namespaces.end());
+  std::erase_if(chosen, [&](const std::string& ns) { return excluded.count(ns) > 0; });
+  return chosen;
+}
+
+// One list call tells every namespace's state. Without permission to list secrets
+// cluster-wide (the least-privilege RBAC in deploy/) each worker reads its namespaces instead.
+StatusOr<std::map<std::string, KnownState>> ListExistingSecrets(const std::string& secret_name,
+                                                                kube::KubeApi& api,
+                                                                bool* per_namespace_reads) {
+  std::map<std::string, KnownState> known;
+  auto list = api.ListSecrets("metadata.name=" + secret_name, "");
+  if (!list.ok()) {
+    if (list.status().code() != StatusCode::kPermissionDenied) return list.status();
+    log::Info(kComponent, "cannot list secrets cluster-wide; reading each namespace instead",
+              {{log::keys::kError, list.status().message()}});
+    *per_namespace_reads = true;
+    return known;
+  }
+  for (kube::Secret& secret : list->items) {
+    std::string ns = secret.namespace_name;
+    known[ns] = {true, std::move(secret)};
+  }
+  return known;
+}
+
+void WriteNamespaces(const std::vector<std::string>& namespaces,
+                     std::map<std::string, KnownState>& known, bool per_namespace_reads,
+                     const DesiredPullSecret& desired, const SyncOptions& options,
+                     std::unique_ptr<kube::KubeApi> first_api, SyncDependencies& deps,
+                     std::vector<NamespaceResult>& results) {
+  results.assign(namespaces.size(), {});
+  std::atomic<size_t> next{0};
+  auto work = [&](kube::KubeApi& api) {
+    for (size_t i = next++; i < namespaces.size(); i = next++) {
+      KnownState state;
+      if (!per_namespace_reads) {
+        auto it = known.find(namespaces[i]);
+        state = it == known.end() ? KnownState{true, std::nullopt} : it->second;
+      }
+      results[i] = SyncNamespace(api, namespaces[i], std::move(state), desired, options.dry_run,
+                                 kMaxWriteAttempts);
+    }
+  };
+  int extra_workers =
+      std::clamp<int>(std::min<int>(deps.concurrency, static_cast<int>(namespaces.size())) - 1,
+                      0, 63);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < extra_workers; ++w) {
+    auto api = deps.make_kube_api();
+    if (!api.ok()) break;  // the first API was made the same way; fewer workers will do
+    threads.emplace_back([&work, api = std::move(api).value()]() mutable { work(*api); });
+  }
+  work(*first_api);
+  for (std::thread& t : threads) t.join();
+}
+
+void LogOutcome(const SyncReport& report, std::chrono::steady_clock::duration elapsed) {
+  for (const NamespaceResult& r : report.namespaces) {
+    if (r.outcome != Outcome::kFailed) continue;
+    log::Warn(kComponent, "namespace not synced",
+              {{log::keys::kNamespace, r.namespace_name},
+               {log::keys::kSecret, report.secret_name},
+               {log::keys::kError, r.error.message()}});
+  }
+  log::Info(kComponent, "sync finished",
+            {{log::keys::kSecret, report.secret_name},
+             {"namespaces", report.namespaces.size()},
+             {"failed", report.CountOutcome(Outcome::kFailed)},
+             {log::keys::kDurationMs,
+              static_cast<int64_t>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count())}});
+}
+
+}  // namespace
+
+SyncReport RunSync(const SyncOptions& options, SyncDependencies& deps) {
+  auto started = std::chrono::steady_clock::now();
+  SyncReport report;
+  report.secret_name = options.secret_name;
+
+  auto region = aws::ResolveRegion(options.region, options.profile, deps.env);
+  if (!region.ok()) {
+    Stop(report, Stage::kConfiguration, region.status());
+    return report;
+  }
+  log::Debug(kComponent, "region resolved",
+             {{log::keys::kRegion, region->name}, {log::keys::kSource, region->source}});
+
+  auto data = FetchTokens(options, region->name, deps);
+  if (!data.ok()) {
+    Stop(report, StageOfAwsError(data.status()), data.status());
+    return report;
+  }
+  auto tokens = CredentialsFromTokens(*data, options.registry_aliases);
+  if (!tokens.ok()) {
+    Stop(report, Stage::kConfiguration, tokens.status());
+    return report;
+  }
+  report.registries = tokens->registries;
+  report.token_expires_at = tokens->expires_at;
+  report.token_expired_on_arrival = tokens->expired_on_arrival;
+
+  auto api = deps.make_kube_api();
+  if (!api.ok()) {
+    Stop(report, Stage::kConfiguration, api.status());
+    return report;
+  }
+  auto namespaces = ChooseNamespaces(options, **api);
+  if (!namespaces.ok()) {
+    Stop(report, Stage::kKubernetes, namespaces.status().WithContext("choosing namespaces"));
+    return report;
+  }
+  bool per_namespace_reads = false;
+  auto known = ListExistingSecrets(options.secret_name, **api, &per_namespace_reads);
+  if (!known.ok()) {
+    Stop(report, Stage::kKubernetes,
+         known.status().WithContext("reading the current pull secrets"));
+    return report;
+  }
+
+  DesiredPullSecret desired{options.secret_name, std::move(tokens->credentials),
+                            tokens->expires_at};
+  WriteNamespaces(*namespaces, *known, per_namespace_reads, desired, options,
+                  std::move(api).value(), deps, report.namespaces);
+  LogOutcome(report, std::chrono::steady_clock::now() - started);
+  return report;
+}
+
+}  // namespace pullkeeper::sync
