@@ -480,6 +480,25 @@ class PatchTest(FakeServerTestCase):
         self.assertEqual(code, 200, body)
         self.assertEqual(set(body["data"]), {".dockerconfigjson", "extra"})
 
+    def test_strategic_merge_patch_merges_containers_by_name(self):
+        path = "/apis/apps/v1/namespaces/default/deployments"
+        containers = [{"name": "web", "image": "nginx:1", "ports": [{"containerPort": 80}]},
+                      {"name": "sidecar", "image": "envoy:1"}]
+        self.api.post(path, {"apiVersion": "apps/v1", "kind": "Deployment",
+                             "metadata": {"name": "web"},
+                             "spec": {"template": {"spec": {"containers": containers}}}})
+        patch = {"spec": {"template": {"spec": {
+            "$setElementOrder/containers": [{"name": "web"}, {"name": "sidecar"}],
+            "containers": [{"name": "web", "image": "nginx:2"}]}}}}
+        code, body, _ = self.api.patch(f"{path}/web", patch,
+                                       "application/strategic-merge-patch+json")
+        self.assertEqual(code, 200, body)
+        merged = body["spec"]["template"]["spec"]["containers"]
+        self.assertEqual(merged[0], {"name": "web", "image": "nginx:2",
+                                     "ports": [{"containerPort": 80}]})
+        self.assertEqual(merged[1]["name"], "sidecar")
+        self.assertEqual(body["metadata"]["generation"], 2)
+
     def test_json_patch_applies_operations(self):
         operations = [{"op": "test", "path": "/type", "value": "kubernetes.io/dockerconfigjson"},
                       {"op": "add", "path": "/metadata/labels/added", "value": "yes"},
