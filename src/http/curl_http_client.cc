@@ -96,6 +96,32 @@ struct CurlSlist {
   void Append(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
 };
 
+// TlsOptions::server_name (kubeconfig tls-server-name): libcurl has no option to verify and
+// send SNI for a name other than the URL's host, so the URL is rewritten to name
+// `server_name` and CONNECT_TO sends the connection to the original host and port.
+// Returns the URL to request; "" when `url` cannot be parsed (the request then fails).
+std::string RouteToServerName(const std::string& url, const std::string& server_name,
+                              CurlSlist* connect_to) {
+  CURLU* parts = curl_url();
+  char* host = nullptr;
+  char* port = nullptr;
+  char* rewritten = nullptr;
+  std::string result;
+  if (curl_url_set(parts, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parts, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(parts, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      curl_url_set(parts, CURLUPART_HOST, server_name.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parts, CURLUPART_URL, &rewritten, 0) == CURLUE_OK) {
+    connect_to->Append(fmt::format("{}:{}:{}:{}", server_name, port, host, port));
+    result = rewritten;
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_free(rewritten);
+  curl_url_cleanup(parts);
+  return result;
+}
+
 void SetBlob(CURL* curl, CURLoption option, const std::string& pem) {
   curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
   curl_easy_setopt(curl, option, &blob);
@@ -129,7 +155,13 @@ StatusOr<Response> CurlHttpClient::Send(const Request& request) {
   // libcurl adds "Expect: 100-continue" to large bodies; API servers answer faster without.
   header_list.Append("Expect:");
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  CurlSlist connect_to;
+  std::string url = request.url;
+  if (!tls_.server_name.empty()) {
+    url = RouteToServerName(request.url, tls_.server_name, &connect_to);
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to.list);
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||

@@ -36,12 +36,13 @@ class FakeServerTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr) << why_not;
   }
 
-  // Writes a self-signed certificate for 127.0.0.1 (its own CA) as NAME.crt / NAME.key.
+  // Writes a self-signed certificate for 127.0.0.1 and kube-api.test (its own CA) as NAME.crt /
+  // NAME.key.
   bool MakeCertificate(const std::string& name) {
     std::string command =
         "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
         "-nodes -days 1 -subj /CN=pullkeeper-test "
-        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        "-addext subjectAltName=IP:127.0.0.1,DNS:kube-api.test -keyout " +
         dir_.Path(name + ".key") + " -out " + dir_.Path(name + ".crt") + " >/dev/null 2>&1";
     return std::system(command.c_str()) == 0;
   }
@@ -244,6 +245,18 @@ TEST_F(FakeTlsServerTest, InsecureSkipTlsVerifyConnectsWithoutACa) {
   RestConfig config = TlsConfig();
   config.tls.insecure_skip_verify = true;
   EXPECT_TRUE(Api(config)->GetNamespace("default").ok());
+}
+
+TEST_F(FakeTlsServerTest, TlsServerNameIsTheNameVerified) {
+  RestConfig config = TlsConfig();
+  config.tls.ca_pem = Pem("server.crt");
+  config.tls.server_name = "kube-api.test";
+  EXPECT_TRUE(Api(config)->GetNamespace("default").ok());
+  config.tls.server_name = "other.test";
+  auto ns = Api(config)->GetNamespace("default");
+  EXPECT_EQ(ns.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(ns.status().message().find("https://127.0.0.1:"), std::string::npos)
+      << ns.status().message();
 }
 
 TEST_F(FakeTlsServerTest, KubeconfigWithRelativeCaAndTokenFileReachesTheServer) {
