@@ -126,8 +126,9 @@ TEST(SecretToCreateJson, WritesImmutableOnlyWhenSet) {
 }
 
 TEST(NamespaceFromJson, ReadsNameLabelsAndPhase) {
-  auto ns = NamespaceFromJson(json::parse(
-      R"({"metadata":{"name":"staging","labels":{"env":"stg"}},"status":{"phase":"Terminating"}})"));
+  auto ns =
+      NamespaceFromJson(json::parse(R"({"metadata":{"name":"staging","labels":{"env":"stg"}},)"
+                                    R"("status":{"phase":"Terminating"}})"));
   ASSERT_TRUE(ns.ok());
   EXPECT_EQ(ns->name, "staging");
   EXPECT_EQ(ns->labels, (Labels{{"env", "stg"}}));
