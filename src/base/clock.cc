@@ -52,6 +52,8 @@ bool ParseRfc3339(std::string_view text, SystemTime* time) {
       second > 60) {
     return false;
   }
+  // SystemTime counts nanoseconds in 64 bits: years outside 1678..2261 would overflow it.
+  if (year < 1678 || year > 2261) return false;
   size_t pos = 19;
   std::chrono::nanoseconds fraction{0};
   if (pos < text.size() && text[pos] == '.') {
