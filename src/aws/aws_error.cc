@@ -334,10 +334,15 @@ Status AwsErrorToStatus(const AwsError& error, const CallContext& call) {
   std::string message = fmt::format("{} in {} at {} failed: HTTP {}", context.operation,
                                     context.region.empty() ? "(no region)" : context.region,
                                     context.endpoint, error.http_status);
-  if (!error.code.empty()) message += " " + error.code;
-  std::string service_message = ScrubServiceText(error.message, context.credentials);
+  // Every field the service chose is scrubbed against the caller's credentials, the code and
+  // request id included: a hostile or broken responder could echo anything.
+  const Credentials* credentials = context.credentials;
+  if (!error.code.empty()) message += " " + ScrubServiceText(error.code, credentials);
+  std::string service_message = ScrubServiceText(error.message, credentials);
   if (!service_message.empty()) message += ": " + service_message;
-  if (!error.request_id.empty()) message += " (request id " + error.request_id + ")";
+  if (!error.request_id.empty()) {
+    message += " (request id " + ScrubServiceText(error.request_id, credentials) + ")";
+  }
   message += "; " + HintText(hint, error, context);
   return Status(code, std::move(message));
 }

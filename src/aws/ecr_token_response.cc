@@ -16,8 +16,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Epoch seconds beyond this (year 5138) are not a token expiry but a broken answer.
-constexpr double kLatestPlausibleExpiry = 1e11;
+// Epoch seconds beyond 2100-01-01 are not a token expiry but a broken answer (and past
+// 2262 they would overflow SystemTime's nanoseconds).
+constexpr double kLatestPlausibleExpiry = 4102444800;
 
 // Overwrites a decoded token before its memory is released.
 struct CleansedString {

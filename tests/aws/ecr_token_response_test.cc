@@ -143,6 +143,8 @@ TEST(ParseAuthorizationTokenResponse, RejectsBrokenAnswersWithoutEchoingTheToken
       {"negative expiry", Body(kMotoToken, "-5"), "out of range"},
       {"huge expiry", Body(kMotoToken, "1e300"), "out of range"},
       {"text expiry", Body(kMotoToken, R"("tomorrow")"), "neither epoch seconds"},
+      {"far future", Body(kMotoToken, "1.42007e+19"), "out of range"},
+      {"far future text", Body(kMotoToken, R"("9999-12-31T23:59:59Z")"), "neither epoch"},
   };
   for (const BadBody& row : rows) {
     auto tokens = ParseAuthorizationTokenResponse(row.body, EcrService::kEcr, kBeforeExpiry);
