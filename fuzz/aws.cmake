@@ -1,0 +1,3 @@
+# The ECR half: AWS error bodies (with a no-secret-in-message check) and token responses.
+pullkeeper_fuzz_target(aws_error_fuzzer aws_error_fuzzer.cc LIBS pullkeeper_aws_ecr)
+pullkeeper_fuzz_target(ecr_token_response_fuzzer ecr_token_response_fuzzer.cc LIBS pullkeeper_aws_ecr)
