@@ -28,6 +28,10 @@ STALE_PASSWORD = "stale-token-issued-yesterday"
 FOREIGN_REGISTRY = "registry.partner.example:5000"  # never contacted: only a map key
 FOREIGN_PASSWORD = "partner-robot-password"
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+# deploy/rbac.yaml grants per namespace only create, and get/update on the secret itself;
+# the fake can only deny, so it denies what that Role lacks, everywhere.
+LEAST_PRIVILEGE_DENIALS = {"resource": "secrets",
+                           "verbs": ["list", "watch", "patch", "delete", "deletecollection"]}
 
 
 def auth_entry(username: str, password: str) -> dict:
@@ -224,8 +228,11 @@ class SyncEndToEnd(harness.IntegrationTestCase):
     # ---- 3. one forbidden namespace ---------------------------------------------------
 
     def test_forbidden_namespace_fails_alone_and_exit_is_1(self):
+        # As deployed with rbac.yaml but production's Role missing: no cluster-wide list,
+        # and nothing at all on production's secrets.
         self.seed_outage("staging", "production")
-        self.kube.forbid(namespace="production", resource="secrets")
+        self.kube.set_faults({"forbid": [LEAST_PRIVILEGE_DENIALS,
+                                         {"resource": "secrets", "namespace": "production"}]})
 
         result = self.sync()
 
@@ -237,6 +244,21 @@ class SyncEndToEnd(harness.IntegrationTestCase):
         self.assertIn("production", output)
         self.assertEqual(self.kube.docker_config("production", SECRET_NAME)["auths"]
                          [self.registry.host]["password"], STALE_PASSWORD)
+
+    def test_least_privilege_rbac_from_deploy_is_enough(self):
+        self.seed_outage("staging")
+        self.kube.create_namespace("production")  # no secret yet: create, not update
+        self.kube.set_faults({"forbid": [LEAST_PRIVILEGE_DENIALS]})
+        self.kube.clear_requests()
+
+        result = self.sync()
+
+        self.assert_exit(result, 0)
+        self.kube.set_faults({})
+        self.assertEqual([w["method"] for w in self.writes_to_secrets("staging")], ["PUT"])
+        self.assertEqual([w["method"] for w in self.writes_to_secrets("production")], ["POST"])
+        for namespace in ("staging", "production"):
+            self.assert_fresh_credentials(self.kube.docker_config(namespace, SECRET_NAME))
 
     # ---- 4. dry run -------------------------------------------------------------------
 
