@@ -1,0 +1,18 @@
+# Tests of the credentials half of src/aws: the INI parser and profiles, plus a parity check
+# of the parser against botocore when it is installed.
+pullkeeper_test(aws_credentials_test
+  SOURCES ini_file_test.cc shared_config_test.cc
+  LIBS pullkeeper_aws_credentials)
+
+add_executable(aws_shared_config_dump shared_config_dump.cc)
+target_link_libraries(aws_shared_config_dump PRIVATE pullkeeper_aws_credentials
+  nlohmann_json::nlohmann_json)
+
+find_program(PULLKEEPER_PYTHON3 python3)
+if(PULLKEEPER_PYTHON3)
+  add_test(NAME aws_shared_config_parity
+    COMMAND ${PULLKEEPER_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/shared_config_parity_test.py
+            $<TARGET_FILE:aws_shared_config_dump>)
+  # The script exits 77 when botocore is not installed.
+  set_tests_properties(aws_shared_config_parity PROPERTIES SKIP_RETURN_CODE 77)
+endif()
