@@ -1,7 +1,7 @@
-# Tests of the credentials half of src/aws: the INI parser and profiles, plus a parity check
-# of the parser against botocore when it is installed.
+# Tests of the credentials half of src/aws: the INI parser, profiles, the credential chain and
+# region resolution, plus a parity check of the parser against botocore when it is installed.
 pullkeeper_test(aws_credentials_test
-  SOURCES ini_file_test.cc shared_config_test.cc
+  SOURCES ini_file_test.cc shared_config_test.cc credential_chain_test.cc region_test.cc
   LIBS pullkeeper_aws_credentials)
 
 add_executable(aws_shared_config_dump shared_config_dump.cc)

@@ -1,0 +1,334 @@
+#include "aws/credential_chain.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "aws/shared_config.h"
+#include "base/log.h"
+
+namespace pullkeeper::aws {
+
+const char* const CredentialChain::kDefaultAdvice =
+    "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
+    "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the secret "
+    "aws-credentials; see README 'AWS credentials'";
+
+namespace {
+
+constexpr std::string_view kComponent = "aws";
+constexpr size_t kMaxKeysListed = 8;
+
+// Key ids, secret keys and session tokens are printable ASCII without spaces. Anything else
+// is a copy-paste accident that would otherwise surface later as SignatureDoesNotMatch.
+bool IsPlainToken(std::string_view s) {
+  for (char c : s) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+void RegisterSecrets(const Credentials& credentials) {
+  log::RegisterSecret(credentials.secret_access_key.reveal());
+  log::RegisterSecret(credentials.session_token.reveal());
+}
+
+// The key id is not secret on its own, but logs carry only enough of it to tell keys apart.
+std::string KeyIdPrefix(std::string_view access_key_id) {
+  return std::string(access_key_id.substr(0, 4)) + "...";
+}
+
+// --- environment ---------------------------------------------------------------------------
+
+Status CheckEnvironmentValue(std::string_view name, std::string_view value) {
+  if (IsPlainToken(value)) return Status::Ok();
+  return InvalidArgumentError(fmt::format(
+      "{} contains whitespace or a non-ASCII character (often a trailing newline from `echo` "
+      "when the secret was created); recreate it with `printf` or `kubectl create secret "
+      "--from-literal`",
+      name));
+}
+
+StatusOr<SecretString> EnvironmentSessionToken(const Environment& env) {
+  auto security = env.GetNonEmpty("AWS_SECURITY_TOKEN");
+  auto session = env.GetNonEmpty("AWS_SESSION_TOKEN");
+  if (security && session && *security != *session) {
+    log::Warn(kComponent, "session token variables disagree",
+              {{"using", "AWS_SECURITY_TOKEN"},
+               {"ignored", "AWS_SESSION_TOKEN"},
+               {"hint", "the AWS CLI prefers AWS_SECURITY_TOKEN too; unset the stale one"}});
+  }
+  const char* name = security ? "AWS_SECURITY_TOKEN" : "AWS_SESSION_TOKEN";
+  auto token = security ? security : session;
+  if (!token) return SecretString();
+  PK_RETURN_IF_ERROR(CheckEnvironmentValue(name, *token));
+  return SecretString(*token);
+}
+
+// --- shared files --------------------------------------------------------------------------
+
+struct Feature {
+  const char* key;
+  const char* what;
+};
+
+// Profile keys that select a source pullkeeper cannot use yet, split at the point in
+// botocore's chain where the source is tried: before or after the credentials-file keys.
+constexpr Feature kBeforeStaticKeys[] = {
+    {"role_arn", "assume role"},
+    {"web_identity_token_file", "web identity"},
+    {"sso_account_id", "IAM Identity Center (SSO)"},
+    {"sso_role_name", "IAM Identity Center (SSO)"},
+};
+constexpr Feature kAfterCredentialsFileKeys[] = {
+    {"login_session", "console login credentials"},
+    {"credential_process", "an external credential process"},
+};
+
+template <size_t N>
+Status RejectUnsupported(const SharedConfig& config, const std::string& profile,
+                         const Feature (&features)[N]) {
+  for (const Feature& feature : features) {
+    auto setting = config.Find(profile, feature.key);
+    if (!setting) continue;
+    // botocore leaves role_arn to the web identity provider when both are set.
+    if (std::string_view(feature.key) == "role_arn" &&
+        config.Find(profile, "web_identity_token_file")) {
+      continue;
+    }
+    return UnimplementedError(fmt::format(
+        "profile '{}' in {} uses {} ({}), which pullkeeper does not support yet; use static keys "
+        "(aws_access_key_id and aws_secret_access_key) or environment variables for now",
+        profile, setting->Location(), feature.key, feature.what));
+  }
+  return Status::Ok();
+}
+
+// A key must be one plain value; a value that spans lines or is a block is a typo that would
+// otherwise surface as SignatureDoesNotMatch.
+Status CheckFileValue(const IniEntry& entry, std::string_view where, bool may_be_empty) {
+  std::string at = fmt::format("{} line {}: {}", where, entry.line, entry.key);
+  if (entry.is_subsection) return InvalidArgumentError(at + " is an indented block, not a value");
+  if (entry.value.find('\n') != std::string::npos) {
+    return InvalidArgumentError(at + " continues on an indented line; write it on one line");
+  }
+  if (entry.value.empty() && !may_be_empty) return InvalidArgumentError(at + " is empty");
+  if (!IsPlainToken(entry.value)) {
+    return InvalidArgumentError(at + " contains whitespace or a non-ASCII character");
+  }
+  return Status::Ok();
+}
+
+// The static keys of `section`, nullopt when it has neither key.
+StatusOr<std::optional<Credentials>> StaticKeys(const IniSection* section, const std::string& path,
+                                                const std::string& profile, std::string_view kind) {
+  if (section == nullptr) return std::optional<Credentials>();
+  const IniEntry* key_id = section->Find("aws_access_key_id");
+  const IniEntry* secret = section->Find("aws_secret_access_key");
+  if (key_id == nullptr && secret == nullptr) return std::optional<Credentials>();
+  std::string where = fmt::format("profile '{}' in {}", profile, path);
+  if (secret == nullptr || key_id == nullptr) {
+    const IniEntry* present = key_id ? key_id : secret;
+    return InvalidArgumentError(
+        fmt::format("{} line {} sets {} but not {}; set both", where, present->line, present->key,
+                    key_id ? "aws_secret_access_key" : "aws_access_key_id"));
+  }
+  PK_RETURN_IF_ERROR(CheckFileValue(*key_id, where, false));
+  PK_RETURN_IF_ERROR(CheckFileValue(*secret, where, false));
+  // botocore's order; an empty token means none, as in botocore.
+  const IniEntry* token = section->Find("aws_security_token");
+  if (token == nullptr) token = section->Find("aws_session_token");
+  if (token != nullptr) PK_RETURN_IF_ERROR(CheckFileValue(*token, where, true));
+
+  Credentials credentials;
+  credentials.access_key_id = key_id->value;
+  credentials.secret_access_key = SecretString(secret->value);
+  if (token != nullptr) credentials.session_token = SecretString(token->value);
+  credentials.source = fmt::format("{} profile={} ({})", kind, profile, path);
+  RegisterSecrets(credentials);
+  return std::optional<Credentials>(std::move(credentials));
+}
+
+std::string KeysOf(const IniSection& section) {
+  std::vector<const IniEntry*> entries = section.AllEntries();
+  if (entries.empty()) return "it is empty";
+  std::string names;
+  for (size_t i = 0; i < entries.size() && i < kMaxKeysListed; ++i) {
+    names += (i > 0 ? ", " : "") + entries[i]->key;
+  }
+  if (entries.size() > kMaxKeysListed) names += ", ...";
+  return "it sets " + names;
+}
+
+std::string WhyNothingIn(const SharedFile& file, const IniSection* section,
+                         std::string_view expected_header) {
+  if (!file.ini) return fmt::format("{}: {}", file.path, file.absent_reason);
+  if (section == nullptr) return fmt::format("{} has no [{}] section", file.path, expected_header);
+  return fmt::format("{} [{}] has no aws_access_key_id ({})", file.path, section->name,
+                     KeysOf(*section));
+}
+
+// --- chain construction --------------------------------------------------------------------
+
+// A source the chain deliberately does not ask, with the reason shown in the final message.
+class SkippedSourceProvider : public CredentialProvider {
+ public:
+  SkippedSourceProvider(std::string name, std::string reason)
+      : name_(std::move(name)), reason_(std::move(reason)) {}
+  std::string Name() const override { return name_; }
+  StatusOr<Credentials> Resolve() override { return NotFoundError(reason_); }
+
+ private:
+  std::string name_;
+  std::string reason_;
+};
+
+}  // namespace
+
+StatusOr<Credentials> EnvironmentCredentialProvider::Resolve() {
+  auto key_id = env_.GetNonEmpty("AWS_ACCESS_KEY_ID");
+  auto secret = env_.GetNonEmpty("AWS_SECRET_ACCESS_KEY");
+  if (!key_id && !secret) {
+    return NotFoundError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set");
+  }
+  if (!key_id || !secret) {
+    return InvalidArgumentError(fmt::format(
+        "{} is set but {} is not (or is empty); set both, or unset {} to use another source",
+        key_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+        key_id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
+        key_id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY"));
+  }
+  PK_RETURN_IF_ERROR(CheckEnvironmentValue("AWS_ACCESS_KEY_ID", *key_id));
+  PK_RETURN_IF_ERROR(CheckEnvironmentValue("AWS_SECRET_ACCESS_KEY", *secret));
+  PK_ASSIGN_OR_RETURN(SecretString token, EnvironmentSessionToken(env_));
+
+  Credentials credentials;
+  credentials.access_key_id = *key_id;
+  credentials.secret_access_key = SecretString(*secret);
+  credentials.session_token = std::move(token);
+  credentials.source = "environment";
+  if (auto expiration = env_.GetNonEmpty("AWS_CREDENTIAL_EXPIRATION")) {
+    SystemTime time;
+    if (!ParseRfc3339(*expiration, &time)) {
+      return InvalidArgumentError(fmt::format(
+          "AWS_CREDENTIAL_EXPIRATION is '{}', not an RFC 3339 time such as 2026-12-04T15:42:28Z",
+          expiration->substr(0, 64)));
+    }
+    credentials.expiration = time;
+  }
+  RegisterSecrets(credentials);
+  return credentials;
+}
+
+StatusOr<Credentials> SharedFileCredentialProvider::Resolve() {
+  ProfileSelection selection = SelectProfile(profile_flag_, env_);
+  PK_ASSIGN_OR_RETURN(SharedConfig config, SharedConfig::Load(ResolveSharedFilePaths(env_)));
+  PK_RETURN_IF_ERROR(config.RequireProfile(selection));
+  const std::string& profile = selection.name;
+
+  // botocore's order within one profile: roles, web identity and SSO first, then the
+  // credentials file's keys, then console login and credential_process, then the config
+  // file's keys.
+  PK_RETURN_IF_ERROR(RejectUnsupported(config, profile, kBeforeStaticKeys));
+  const SharedFile& credentials_file = config.credentials_file();
+  PK_ASSIGN_OR_RETURN(std::optional<Credentials> from_credentials_file,
+                      StaticKeys(config.CredentialsSection(profile), credentials_file.path, profile,
+                                 "shared-credentials-file"));
+  if (from_credentials_file) return *std::move(from_credentials_file);
+  PK_RETURN_IF_ERROR(RejectUnsupported(config, profile, kAfterCredentialsFileKeys));
+  const SharedFile& config_file = config.config_file();
+  PK_ASSIGN_OR_RETURN(
+      std::optional<Credentials> from_config_file,
+      StaticKeys(config.ConfigSection(profile), config_file.path, profile, "shared-config-file"));
+  if (from_config_file) return *std::move(from_config_file);
+
+  std::string config_header = profile == "default" ? "default" : "profile " + profile;
+  return NotFoundError(
+      fmt::format("{}: {}; {}", selection.Describe(),
+                  WhyNothingIn(credentials_file, config.CredentialsSection(profile), profile),
+                  WhyNothingIn(config_file, config.ConfigSection(profile), config_header)));
+}
+
+StatusOr<Credentials> UnsupportedSourceProvider::Resolve() {
+  for (const std::string& variable : variables_) {
+    if (!env_.GetNonEmpty(variable)) continue;
+    return UnimplementedError(
+        fmt::format("{} is set ({}), but pullkeeper cannot use {} yet; set AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY, which take precedence, for now",
+                    variable, purpose_, name_));
+  }
+  std::string names;
+  for (size_t i = 0; i < variables_.size(); ++i) {
+    names += (i == 0 ? "" : i + 1 == variables_.size() ? " and " : ", ") + variables_[i];
+  }
+  return NotFoundError(names + " not set");
+}
+
+StatusOr<Credentials> CredentialChain::Resolve() {
+  std::lock_guard lock(mutex_);
+  SystemTime now = clock_.Now();
+  if (cached_ && now + kRefreshWindow < *cached_->expiration) {
+    log::Debug(kComponent, "credentials cache hit", {{log::keys::kSource, cached_->source}});
+    return *cached_;
+  }
+  cached_.reset();
+  PK_ASSIGN_OR_RETURN(Credentials credentials, ResolveUncached());
+  if (credentials.expiration) {
+    if (*credentials.expiration <= now) {
+      return UnauthenticatedError(
+          fmt::format("credentials from {} expired at {}; provide fresh ones", credentials.source,
+                      FormatRfc3339(*credentials.expiration)));
+    }
+    cached_ = credentials;
+  }
+  return credentials;
+}
+
+StatusOr<Credentials> CredentialChain::ResolveUncached() {
+  std::vector<std::string> tried;
+  for (const auto& provider : providers_) {
+    StatusOr<Credentials> credentials = provider->Resolve();
+    if (credentials.ok()) {
+      RegisterSecrets(*credentials);
+      log::Debug(kComponent, "credentials resolved",
+                 {{log::keys::kSource, credentials->source},
+                  {"provider", provider->Name()},
+                  {"access_key_id", KeyIdPrefix(credentials->access_key_id)}});
+      return credentials;
+    }
+    if (credentials.status().code() != StatusCode::kNotFound) {
+      return credentials.status().WithContext("AWS credentials from " + provider->Name());
+    }
+    tried.push_back(fmt::format("{} ({})", provider->Name(), credentials.status().message()));
+  }
+  return UnauthenticatedError(fmt::format("no AWS credentials found; tried, in order: {}. {}",
+                                          fmt::join(tried, "; "), advice_));
+}
+
+std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment& env,
+                                                               const ChainOptions& options) {
+  std::vector<std::unique_ptr<CredentialProvider>> providers;
+  if (options.profile.empty()) {
+    providers.push_back(std::make_unique<EnvironmentCredentialProvider>(env));
+    providers.push_back(std::make_unique<UnsupportedSourceProvider>(
+        "web identity", env, std::vector<std::string>{"AWS_WEB_IDENTITY_TOKEN_FILE"},
+        "EKS IAM roles for service accounts or another OIDC web identity"));
+  } else {
+    // botocore drops the environment providers when a profile is given explicitly.
+    std::string reason = fmt::format(
+        "not consulted: --profile {} was given, and like the AWS CLI pullkeeper then ignores "
+        "credential environment variables",
+        options.profile);
+    providers.push_back(std::make_unique<SkippedSourceProvider>("environment", reason));
+  }
+  providers.push_back(std::make_unique<SharedFileCredentialProvider>(env, options.profile));
+  providers.push_back(std::make_unique<UnsupportedSourceProvider>(
+      "container credentials", env,
+      std::vector<std::string>{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                               "AWS_CONTAINER_CREDENTIALS_FULL_URI"},
+      "EKS Pod Identity or an ECS task role"));
+  Clock& clock = options.clock != nullptr ? *options.clock : DefaultClock();
+  return std::make_unique<CredentialChain>(std::move(providers), clock);
+}
+
+}  // namespace pullkeeper::aws

@@ -1,0 +1,134 @@
+// The default AWS credential chain and its first sources: environment variables and the
+// shared credentials/config files, asked in the SDKs' order. Sources pullkeeper cannot use yet
+// (web identity, containers, roles, SSO, credential_process) are detected and reported by
+// name instead of being skipped, so pullkeeper never silently picks an identity other than
+// the one the AWS CLI would pick. This is the first step of a token's path: credentials, then
+// SigV4 and the ECR client.
+// See https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/credentials.h"
+#include "base/clock.h"
+#include "base/environment.h"
+
+namespace pullkeeper::aws {
+
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, with the session token from
+// AWS_SECURITY_TOKEN or else AWS_SESSION_TOKEN (botocore's order) and the expiry from
+// AWS_CREDENTIAL_EXPIRATION (RFC 3339). Empty variables count as unset.
+// Returns kNotFound when neither key variable is set; kInvalidArgument when only one is
+// (botocore's PartialCredentialsError; botocore ignores a lone secret, pullkeeper reports it
+// too), when a key holds whitespace (a trailing newline from `echo` into a secret), or when
+// the expiry does not parse. Never quotes a secret. Thread-compatible; `env` must outlive it.
+class EnvironmentCredentialProvider : public CredentialProvider {
+ public:
+  explicit EnvironmentCredentialProvider(const Environment& env) : env_(env) {}
+  std::string Name() const override { return "environment"; }
+  StatusOr<Credentials> Resolve() override;
+
+ private:
+  const Environment& env_;
+};
+
+// Static keys (aws_access_key_id, aws_secret_access_key, aws_session_token or the older
+// aws_security_token) of the selected profile (SelectProfile(profile_flag, env)), from the
+// credentials file, else from the config file. Both files are read again on every call, so a
+// rotated Kubernetes secret mounted as a file is picked up without a restart.
+// Returns:
+//   - kNotFound when the files are absent or the profile has no keys, saying what was seen;
+//   - kInvalidArgument for a file that does not parse, an explicitly selected profile that
+//     does not exist, or keys that are partial, empty or span lines;
+//   - kUnimplemented, naming the profile, file, line and key, when the profile uses a source
+//     pullkeeper cannot use yet (role_arn, web_identity_token_file, sso_account_id,
+//     sso_role_name, credential_process, login_session) at the point where botocore would
+//     use it: the first three before the credentials-file keys, the others after them;
+//   - kFailedPrecondition when a file exists but cannot be read.
+// Thread-compatible; `env` must outlive it.
+class SharedFileCredentialProvider : public CredentialProvider {
+ public:
+  SharedFileCredentialProvider(const Environment& env, std::string profile_flag)
+      : env_(env), profile_flag_(std::move(profile_flag)) {}
+  std::string Name() const override { return "shared credentials/config files"; }
+  StatusOr<Credentials> Resolve() override;
+
+ private:
+  const Environment& env_;
+  std::string profile_flag_;
+};
+
+// Stands in for a source the SDKs have and pullkeeper does not yet: kNotFound ("X not set")
+// while none of `variables` is set, and kUnimplemented naming the variable once one is, so a
+// pod configured for, say, EKS Pod Identity gets told so instead of "no credentials".
+// Thread-compatible; `env` must outlive it.
+class UnsupportedSourceProvider : public CredentialProvider {
+ public:
+  // `name` as in Name(), e.g. "web identity"; `purpose` says what sets the variables, e.g.
+  // "EKS IAM roles for service accounts".
+  UnsupportedSourceProvider(std::string name, const Environment& env,
+                            std::vector<std::string> variables, std::string purpose)
+      : name_(std::move(name)),
+        env_(env),
+        variables_(std::move(variables)),
+        purpose_(std::move(purpose)) {}
+  std::string Name() const override { return name_; }
+  StatusOr<Credentials> Resolve() override;
+
+ private:
+  std::string name_;
+  const Environment& env_;
+  std::vector<std::string> variables_;
+  std::string purpose_;
+};
+
+// Asks its providers in order. The first to return credentials wins. kNotFound moves on to
+// the next; any other error stops the chain and is returned with the provider's name in
+// front, because falling through to another identity is worse than failing. When every
+// provider says kNotFound, returns kUnauthenticated listing each source and its reason,
+// followed by `advice`. Credentials that are already expired are kUnauthenticated too.
+//
+// Credentials with an expiration are cached and resolved again once they are within
+// kRefreshWindow of it; credentials without one are resolved on every call, which costs two
+// small file reads and picks up rotated keys. Every secret obtained is registered with
+// log::RegisterSecret. Thread-safe: calls are serialized. `clock` must outlive the chain.
+class CredentialChain : public CredentialProvider {
+ public:
+  static constexpr std::chrono::minutes kRefreshWindow{5};
+  // What to do when nothing was found; the default names pullkeeper's deployment.
+  static const char* const kDefaultAdvice;
+
+  CredentialChain(std::vector<std::unique_ptr<CredentialProvider>> providers, Clock& clock,
+                  std::string advice = kDefaultAdvice)
+      : providers_(std::move(providers)), clock_(clock), advice_(std::move(advice)) {}
+  std::string Name() const override { return "chain"; }
+  StatusOr<Credentials> Resolve() override;
+
+ private:
+  StatusOr<Credentials> ResolveUncached();
+
+  std::vector<std::unique_ptr<CredentialProvider>> providers_;
+  Clock& clock_;
+  std::string advice_;
+  std::mutex mutex_;
+  std::optional<Credentials> cached_;  // guarded by mutex_
+};
+
+struct ChainOptions {
+  std::string profile;     // --profile; empty when not given
+  Clock* clock = nullptr;  // nullptr means DefaultClock()
+};
+
+// The chain in botocore's order, as far as pullkeeper has it: environment, web identity
+// (detected only), the shared files, container credentials (detected only). As botocore does,
+// an explicit --profile (options.profile) makes the chain ignore credential environment
+// variables, and the message says so. `env` must outlive the returned provider.
+std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment& env,
+                                                               const ChainOptions& options);
+
+}  // namespace pullkeeper::aws
