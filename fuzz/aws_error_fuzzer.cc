@@ -37,9 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   credentials.access_key_id = kAccessKeyId;
   credentials.secret_access_key = SecretString(kSecret);
   credentials.session_token = SecretString(kSessionToken);
-  aws::CallContext context{"ecr:GetAuthorizationToken", "ecr:GetAuthorizationToken",
-                           "AmazonEC2ContainerRegistryReadOnly", "us-east-1",
-                           "https://api.ecr.us-east-1.amazonaws.com", &credentials};
+  aws::CallContext context{"ecr:GetAuthorizationToken",
+                           "ecr:GetAuthorizationToken",
+                           "AmazonEC2ContainerRegistryReadOnly",
+                           "us-east-1",
+                           "https://api.ecr.us-east-1.amazonaws.com",
+                           &credentials};
   aws::AwsError error = aws::ParseAwsError(response);
   Status status = aws::AwsErrorToStatus(error, context);
   const std::string& message = status.message();

@@ -79,9 +79,9 @@ constexpr char kMotoToken[] = "QVdTOjEyMzQ1Njc4OTAxMi1hdXRoLXRva2Vu";
 
 std::string Body(std::string_view token, std::string_view expires_at,
                  std::string_view proxy = "https://123456789012.dkr.ecr.us-east-1.amazonaws.com") {
-  return fmt::format(
-      R"({{"authorizationData":[{{"authorizationToken":"{}","expiresAt":{},"proxyEndpoint":"{}"}}]}})",
-      token, expires_at, proxy);
+  return fmt::format(R"({{"authorizationData":[{{"authorizationToken":"{}","expiresAt":{},)"
+                     R"("proxyEndpoint":"{}"}}]}})",
+                     token, expires_at, proxy);
 }
 
 TEST(ParseAuthorizationTokenResponse, AcceptsEveryExpiresAtForm) {
