@@ -74,15 +74,20 @@ StatusCode CodeFor(long http_status, const ApiStatus& status) {
 std::string RbacHint(const ApiRequest& request) {
   if (request.resource == "namespaces") {
     return "grant the pullkeeper ServiceAccount get/list on namespaces with a ClusterRole (see "
-           "deploy/rbac.yaml)";
+           "deploy/rbac-cluster.yaml), or name the namespaces with --namespaces";
   }
-  std::string scope = request.namespace_name.empty()
-                          ? std::string("in all namespaces with a ClusterRole")
-                          : fmt::format("in namespace \"{}\"", request.namespace_name);
+  if (request.namespace_name.empty()) {
+    return fmt::format(
+        "this request needed \"{}\" on {} in all namespaces, which only a ClusterRole grants "
+        "(deploy/rbac-cluster.yaml)",
+        request.verb, request.resource);
+  }
+  // The per-namespace Role in deploy/rbac.yaml: create (which cannot be limited by name) and
+  // get/update of the one pull secret.
   return fmt::format(
-      "grant the pullkeeper ServiceAccount get/list/create/update on {} {} (this request needed "
-      "\"{}\"; see deploy/rbac.yaml)",
-      request.resource, scope, request.verb);
+      "grant the pullkeeper ServiceAccount \"{}\" on {} in namespace \"{}\": a Role with "
+      "create, and get/update for the pull secret's name (see deploy/rbac.yaml)",
+      request.verb, request.resource, request.namespace_name);
 }
 
 std::string Hint(StatusCode code, const ApiStatus& status, const ApiRequest& request) {

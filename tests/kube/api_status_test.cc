@@ -99,8 +99,8 @@ TEST(ApiErrorFromResponse, ForbiddenNamesTheNamespaceAndTheRbacFile) {
                   R"(forbidden: nope","reason":"Forbidden","code":403})"),
       SecretGet());
   EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
-  EXPECT_NE(status.message().find("grant the pullkeeper ServiceAccount get/list/create/update on "
-                                  "secrets in namespace \"staging\""),
+  EXPECT_NE(status.message().find("grant the pullkeeper ServiceAccount \"get\" on secrets in "
+                                  "namespace \"staging\""),
             std::string::npos)
       << status.message();
   EXPECT_NE(status.message().find("deploy/rbac.yaml"), std::string::npos);
