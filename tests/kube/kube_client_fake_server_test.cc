@@ -157,7 +157,7 @@ TEST_F(FakeServerTest, ForbiddenListNamesThePermissionToGrant) {
   Raw("POST", "/_fake/faults", {{"forbid", {{{"resource", "secrets"}, {"verbs", {"list"}}}}}});
   auto list = Api(Config())->ListSecrets("metadata.name=ecr", "");
   EXPECT_EQ(list.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_NE(list.status().message().find("deploy/rbac.yaml"), std::string::npos);
+  EXPECT_NE(list.status().message().find("deploy/rbac-cluster.yaml"), std::string::npos);
 }
 
 TEST_F(FakeServerTest, ThrottlingAndDroppedConnectionsAreRetried) {

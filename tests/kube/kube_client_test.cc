@@ -302,7 +302,7 @@ TEST_F(HttpKubeApiTest, ForbiddenTellsWhichPermissionToGrant) {
                                          "metadata.name=ecr)"),
             std::string::npos)
       << list.status().message();
-  EXPECT_NE(list.status().message().find("in all namespaces with a ClusterRole"),
+  EXPECT_NE(list.status().message().find("in all namespaces, which only a ClusterRole grants"),
             std::string::npos);
 }
 
