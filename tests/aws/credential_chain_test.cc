@@ -7,7 +7,7 @@
 #include <string>
 
 #include "base/log.h"
-#include "scratch_dir.h"
+#include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -270,7 +270,7 @@ class DefaultChain : public ::testing::TestWithParam<ChainCase> {};
 
 TEST_P(DefaultChain, PicksTheSourceBotocoreWouldOrSaysWhyNot) {
   const ChainCase& c = GetParam();
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   MapEnvironment env(c.env);
   env.Set("HOME", dir.path());
@@ -301,7 +301,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, DefaultChain, ::testing::ValuesIn(kChainCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   MapEnvironment env(Vars{{"HOME", dir.path()}});
   FakeClock clock;
@@ -321,7 +321,7 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
 }
 
 TEST(DefaultChainMessage, SaysTheEnvironmentWasSkippedForAnExplicitProfile) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   dir.Write(".aws/credentials", "[ops]\nregion = x\n");
   MapEnvironment env(Vars{{"HOME", dir.path()}, {"AWS_ACCESS_KEY_ID", "AKIAENV"}});
@@ -368,7 +368,7 @@ TEST(EnvironmentCredentialProvider, RegistersSecretsWithTheLogRedactor) {
 }
 
 TEST(SharedFileCredentialProvider, ReadsSessionTokenFromTheFile) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   dir.Write(".aws/credentials", "[default]\n" + kKeys + "aws_session_token = file-session-token\n");
   MapEnvironment env(Vars{{"HOME", dir.path()}});

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "scratch_dir.h"
+#include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -160,7 +160,7 @@ TEST(IniSection, FindsKeysCaseInsensitivelyOwnBeforeInherited) {
 }
 
 TEST(ReadIniFile, AbsentFileIsNotFound) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   StatusOr<IniFile> read = ReadIniFile(dir.path() + "/credentials");
   EXPECT_EQ(read.status().code(), StatusCode::kNotFound);
@@ -168,7 +168,7 @@ TEST(ReadIniFile, AbsentFileIsNotFound) {
 }
 
 TEST(ReadIniFile, DirectoryIsAnErrorThatSuggestsSubPath) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   StatusOr<IniFile> read = ReadIniFile(dir.path());
   EXPECT_EQ(read.status().code(), StatusCode::kInvalidArgument);
@@ -176,7 +176,7 @@ TEST(ReadIniFile, DirectoryIsAnErrorThatSuggestsSubPath) {
 }
 
 TEST(ReadIniFile, ReadsAndParsesWithLineNumbers) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   std::string path = dir.Write("config", "# c\n[default]\nregion = eu-west-1\n");
   StatusOr<IniFile> read = ReadIniFile(path);
@@ -188,7 +188,7 @@ TEST(ReadIniFile, ReadsAndParsesWithLineNumbers) {
 }
 
 TEST(ReadIniFile, RefusesLargeFilesBeforeReadingThem) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   std::string path = dir.Write("config", std::string(kMaxIniFileBytes + 10, '\n'));
   StatusOr<IniFile> read = ReadIniFile(path);

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "scratch_dir.h"
+#include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -173,7 +173,7 @@ class ResolveRegionOrder : public ::testing::TestWithParam<ResolveCase> {};
 
 TEST_P(ResolveRegionOrder, FollowsFlagEnvironmentThenProfile) {
   const ResolveCase& c = GetParam();
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   MapEnvironment env(c.env);
   env.Set("HOME", dir.path() + "/home");

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "scratch_dir.h"
+#include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -178,7 +178,7 @@ TEST(ResolveSharedFilePaths, DefaultsUnderHomeAndHonoursOverrides) {
 }
 
 TEST(SharedConfigLoad, AbsentFilesAreNotErrorsButMalformedOnesAre) {
-  testing::ScratchDir dir;
+  pullkeeper::testing::TempDir dir;
   ASSERT_TRUE(dir.ok());
   StatusOr<SharedConfig> absent =
       SharedConfig::Load({dir.path() + "/credentials", dir.path() + "/config"});

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 
 namespace pullkeeper::testing {
 
@@ -24,13 +25,16 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
+  bool ok() const { return !path_.empty(); }
   const std::string& path() const { return path_; }
 
-  // Writes `content` to `relative` (creating parent directories) and returns the full path.
-  std::string Write(const std::string& relative, const std::string& content) const {
+  // Writes `content` byte for byte to `relative` (creating parent directories, as for
+  // ".aws/config") and returns the full path.
+  std::string Write(std::string_view relative, std::string_view content) const {
     std::filesystem::path file = std::filesystem::path(path_) / relative;
     std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
     return file.string();
   }
   std::string Path(const std::string& relative) const {
