@@ -30,6 +30,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tarfile
@@ -37,6 +38,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,11 +93,12 @@ def wait_until(condition: Callable[[], bool], what: str,
 
 
 def http_status(url: str, method: str = "GET", data: bytes | None = None,
-                headers: Mapping[str, str] | None = None, timeout: float = 5.0) -> int | None:
+                headers: Mapping[str, str] | None = None, timeout: float = 5.0,
+                ssl_context: ssl.SSLContext | None = None) -> int | None:
     """Returns the HTTP status of one loopback request, or None when nothing answers."""
     request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     try:
-        with _loopback_opener().open(request, timeout=timeout) as response:
+        with _loopback_opener(ssl_context).open(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -104,7 +107,8 @@ def http_status(url: str, method: str = "GET", data: bytes | None = None,
 
 
 def http_json(url: str, method: str = "GET", body: object | None = None,
-              headers: Mapping[str, str] | None = None, timeout: float = 10.0) -> object:
+              headers: Mapping[str, str] | None = None, timeout: float = 10.0,
+              ssl_context: ssl.SSLContext | None = None) -> object:
     """One JSON request to a loopback server; raises on a non-2xx answer."""
     all_headers = {"Accept": "application/json", **(headers or {})}
     data = None
@@ -112,14 +116,30 @@ def http_json(url: str, method: str = "GET", body: object | None = None,
         data = json.dumps(body).encode()
         all_headers.setdefault("Content-Type", "application/json")
     request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
-    with _loopback_opener().open(request, timeout=timeout) as response:
+    with _loopback_opener(ssl_context).open(request, timeout=timeout) as response:
         payload = response.read()
     return json.loads(payload) if payload else None
 
 
-def _loopback_opener() -> urllib.request.OpenerDirector:
+def _loopback_opener(ssl_context: ssl.SSLContext | None = None) -> urllib.request.OpenerDirector:
     # An empty ProxyHandler: a proxy from the environment must never see loopback traffic.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler({})]
+    if ssl_context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
+    return urllib.request.build_opener(*handlers)
+
+
+def make_loopback_certificate(directory: Path) -> tuple[Path, Path]:
+    """Writes a throwaway self-signed certificate for 127.0.0.1 (cert.pem, key.pem) with
+    openssl and returns their paths; the certificate is its own CA."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise unittest.SkipTest("openssl is not installed; TLS servers need a certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
 
 
 def base_environment(home: Path) -> dict[str, str]:
@@ -499,14 +519,18 @@ class Registry:
 FAKE_KUBE_API_SERVER = REPO_ROOT / "tests" / "fakes" / "kube_api_server.py"
 
 
-def write_kubeconfig(path: Path, server_url: str, token: str,
-                     context: str = "sandbox") -> Path:
-    """A kubeconfig with one cluster, one bearer-token user and one current context."""
+def write_kubeconfig(path: Path, server_url: str, token: str | None,
+                     context: str = "sandbox", certificate_authority: Path | None = None) -> Path:
+    """A kubeconfig with one cluster, one user (bearer token, or none when `token` is
+    None) and one current context; `certificate_authority` is the CA file for https."""
+    cluster = {"server": server_url}
+    if certificate_authority is not None:
+        cluster["certificate-authority"] = str(certificate_authority)
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": context, "cluster": {"server": server_url}}],
-        "users": [{"name": "pullkeeper", "user": {"token": token}}],
+        "clusters": [{"name": context, "cluster": cluster}],
+        "users": [{"name": "pullkeeper", "user": {"token": token} if token else {}}],
         "contexts": [{"name": context,
                       "context": {"cluster": context, "user": "pullkeeper"}}],
         "current-context": context,
@@ -523,23 +547,39 @@ class KubeApi:
 
     Seeding goes through /_fake/objects, so it never shows up in the request log that
     tests assert on; reads go through the real API with the token, like a client would.
+
+    `tls=True` serves HTTPS with a throwaway certificate that the kubeconfig names as its
+    CA: client-go (kubectl) sends a bearer token only over TLS, so a kubeconfig shared by
+    pullkeeper and kubectl needs it. `token=None` turns authentication off. `verbose=False`
+    drops the per-request log line (benchmarks).
     """
 
     def __init__(self, workspace: Workspace, name: str = "kube-api",
-                 token: str = "sandbox-bearer-token-0123456789"):
+                 token: str | None = "sandbox-bearer-token-0123456789", *,
+                 tls: bool = False, verbose: bool = True):
         if not FAKE_KUBE_API_SERVER.is_file():
             raise unittest.SkipTest(f"fake API server missing: {FAKE_KUBE_API_SERVER}")
         self.token = token
         directory = workspace.fresh_dir(name)
         port_file = directory / "port"
-        self.process = workspace.start(
-            name, [sys.executable, str(FAKE_KUBE_API_SERVER), "--port", "0",
-                   "--port-file", str(port_file), "--token", token, "--verbose"],
-            base_environment(directory))
+        argv = [sys.executable, str(FAKE_KUBE_API_SERVER), "--port", "0",
+                "--port-file", str(port_file)]
+        if token:
+            argv += ["--token", token]
+        if verbose:
+            argv.append("--verbose")
+        self.certificate: Path | None = None
+        self.ssl_context: ssl.SSLContext | None = None
+        if tls:
+            self.certificate, key = make_loopback_certificate(directory)
+            argv += ["--tls-cert", str(self.certificate), "--tls-key", str(key)]
+            self.ssl_context = ssl.create_default_context(cafile=str(self.certificate))
+        self.process = workspace.start(name, argv, base_environment(directory))
         wait_until(lambda: self._port_written(port_file), f"fake API server {name}")
         self.port = int(port_file.read_text())
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.kubeconfig = write_kubeconfig(directory / "kubeconfig", self.url, token)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.kubeconfig = write_kubeconfig(directory / "kubeconfig", self.url, token,
+                                           certificate_authority=self.certificate)
 
     def _port_written(self, port_file: Path) -> bool:
         if not self.process.alive():
@@ -551,9 +591,11 @@ class KubeApi:
 
     # -- the real API, as an authenticated client -------------------------------------------
 
-    def _api(self, method: str, path: str, body: object | None = None) -> object:
-        return http_json(self.url + path, method=method, body=body,
-                         headers={"Authorization": f"Bearer {self.token}"})
+    def _api(self, method: str, path: str, body: object | None = None,
+             timeout: float = 10.0) -> object:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return http_json(self.url + path, method=method, body=body, headers=headers,
+                         timeout=timeout, ssl_context=self.ssl_context)
 
     def get_secret(self, namespace: str, name: str) -> dict | None:
         try:
@@ -573,12 +615,33 @@ class KubeApi:
             raise AssertionError(f"secret {namespace}/{name} has no .dockerconfigjson")
         return json.loads(base64.b64decode(encoded))
 
+    def list_secrets(self, field_selector: str = "", timeout: float = 60.0) -> list[dict]:
+        """Every Secret in every namespace (one unpaged list), optionally narrowed by a
+        fieldSelector such as `metadata.name=ecr-registry`. Shows up in the request log."""
+        query = f"?fieldSelector={urllib.parse.quote(field_selector)}" if field_selector else ""
+        return self._api("GET", f"/api/v1/secrets{query}", timeout=timeout)["items"]
+
     # -- test control (/_fake/) -------------------------------------------------------------
 
-    def seed(self, *objects: Mapping) -> list[dict]:
-        """Stores objects as a create would (validated, uid assigned), without logging."""
-        return http_json(f"{self.url}/_fake/objects", method="POST",
-                         body={"items": list(objects)})["items"]
+    def _control(self, method: str, path: str, body: object | None = None,
+                 timeout: float = 10.0) -> object:
+        return http_json(f"{self.url}/_fake/{path}", method=method, body=body, timeout=timeout,
+                         ssl_context=self.ssl_context)
+
+    def seed(self, *objects: Mapping, timeout: float = 10.0, raw: bool = False) -> list[dict]:
+        """Stores objects as a create would (validated, uid assigned), without logging.
+        `raw=True` stores them as given (e.g. with managedFields, which a create drops).
+        Thousands of objects go in one call; give them a longer `timeout`."""
+        path = "objects?raw=1" if raw else "objects"
+        return self._control("POST", path, {"items": list(objects)}, timeout)["items"]
+
+    def reset(self) -> None:
+        """Back to the fake's initial state: objects, faults and request log."""
+        self._control("POST", "reset")
+
+    def stats(self) -> dict:
+        """Counters of the fake (`resourceVersion`, `objects`, `requests`, ...)."""
+        return self._control("GET", "stats")
 
     def create_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> dict:
         metadata = {"name": name, **({"labels": dict(labels)} if labels else {})}
@@ -596,14 +659,14 @@ class KubeApi:
     def requests(self) -> list[dict]:
         """Every API request since the last clear, oldest first: method, path, query,
         content_type, code, body, ... (see tests/fakes/README.md)."""
-        return http_json(f"{self.url}/_fake/requests")["requests"]
+        return self._control("GET", "requests", timeout=60.0)["requests"]
 
     def clear_requests(self) -> None:
-        http_json(f"{self.url}/_fake/reset-requests", method="POST")
+        self._control("POST", "reset-requests")
 
     def set_faults(self, faults: Mapping) -> None:
         """Replaces every fault at once (the fake's POST /_fake/faults semantics)."""
-        http_json(f"{self.url}/_fake/faults", method="POST", body=dict(faults))
+        self._control("POST", "faults", dict(faults))
 
     def forbid(self, namespace: str, resource: str = "secrets",
                verbs: Sequence[str] | None = None) -> None:
