@@ -9,7 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   # real parts the tests drive: registry, its client, htpasswd, promtool, openssl for test CAs
-  docker-registry skopeo apache2-utils prometheus openssl jq curl ca-certificates
+  docker-registry skopeo apache2-utils prometheus openssl jq curl ca-certificates time
 )
 
 missing=()

@@ -79,6 +79,13 @@ Status NameRequired(std::string_view verb, std::string_view what, std::string_vi
 
 }  // namespace
 
+Status KubeApi::ForEachSecretPage(std::string_view field_selector,
+                                 std::string_view label_selector,
+                                 const SecretPageHandler& on_page) {
+  PK_ASSIGN_OR_RETURN(SecretList list, ListSecrets(field_selector, label_selector));
+  return on_page(std::move(list.items));
+}
+
 struct HttpKubeApi::Page {
   std::vector<json> items;
   std::string continue_token;
@@ -259,10 +266,8 @@ StatusOr<HttpKubeApi::Page> HttpKubeApi::ListPage(const ApiRequest& what, const 
   return page;
 }
 
-StatusOr<std::vector<json>> HttpKubeApi::ListAll(const ApiRequest& what, const std::string& path,
-                                                 const std::string& query,
-                                                 std::string* resource_version) {
-  std::vector<json> items;
+Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
+                                const std::string& query, const JsonPageHandler& on_page) {
   std::string continue_token;
   for (int restarts = 0;;) {
     std::string page_query = fmt::format("limit={}{}", options_.page_size, query);
@@ -273,21 +278,37 @@ StatusOr<std::vector<json>> HttpKubeApi::ListAll(const ApiRequest& what, const s
       if (page.status().code() == StatusCode::kAborted && !continue_token.empty() &&
           restarts < kMaxListRestarts) {
         ++restarts;
-        items.clear();
         continue_token.clear();
         continue;
       }
       return page.status();
     }
-    if (continue_token.empty()) *resource_version = page->resource_version;
-    std::move(page->items.begin(), page->items.end(), std::back_inserter(items));
-    if (page->continue_token.empty()) return items;
-    if (page->continue_token == continue_token) {
+    std::string next = std::move(page->continue_token);
+    if (!next.empty() && next == continue_token) {
       return InternalError(fmt::format("{} {}: the server returned the same continue token twice",
                                        what.verb, what.object));
     }
-    continue_token = std::move(page->continue_token);
+    PK_RETURN_IF_ERROR(
+        on_page(std::move(page->items), page->resource_version, continue_token.empty()));
+    if (next.empty()) return Status::Ok();
+    continue_token = std::move(next);
   }
+}
+
+StatusOr<std::vector<json>> HttpKubeApi::ListAll(const ApiRequest& what, const std::string& path,
+                                                 const std::string& query,
+                                                 std::string* resource_version) {
+  std::vector<json> items;
+  PK_RETURN_IF_ERROR(ForEachPage(
+      what, path, query, [&](std::vector<json>&& page, const std::string& rv, bool first) {
+        if (first) {  // a restarted list begins again: drop what came before
+          items.clear();
+          *resource_version = rv;
+        }
+        std::move(page.begin(), page.end(), std::back_inserter(items));
+        return Status::Ok();
+      }));
+  return items;
 }
 
 StatusOr<NamespaceList> HttpKubeApi::ListNamespaces(std::string_view label_selector) {
@@ -328,6 +349,25 @@ StatusOr<SecretList> HttpKubeApi::ListSecrets(std::string_view field_selector,
     list.items.push_back(std::move(secret));
   }
   return list;
+}
+
+Status HttpKubeApi::ForEachSecretPage(std::string_view field_selector,
+                                      std::string_view label_selector,
+                                      const SecretPageHandler& on_page) {
+  ApiRequest what = Describe(
+      "list", "secrets in all namespaces" + SelectorDescription(field_selector, label_selector),
+      "secrets", "");
+  return ForEachPage(what, "/api/v1/secrets", SelectorQuery(field_selector, label_selector),
+                     [&](std::vector<json>&& items, const std::string&, bool) -> Status {
+                       std::vector<Secret> secrets;
+                       secrets.reserve(items.size());
+                       for (json& item : items) {
+                         PK_ASSIGN_OR_RETURN(Secret secret, SecretFromJson(std::move(item)));
+                         secrets.push_back(std::move(secret));
+                       }
+                       items.clear();  // the page's JSON is no longer needed
+                       return on_page(std::move(secrets));
+                     });
 }
 
 StatusOr<Secret> HttpKubeApi::GetSecret(std::string_view namespace_name, std::string_view name) {

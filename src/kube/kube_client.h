@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -40,6 +41,15 @@ class KubeApi {
   // instead of one GET per namespace.
   virtual StatusOr<SecretList> ListSecrets(std::string_view field_selector,
                                            std::string_view label_selector) = 0;
+  // The same list, handed over one page at a time as pages arrive, so a caller can act on a
+  // page and drop it: 2,000 namespaces' pull secrets are tens of megabytes of JSON. After an
+  // expired continue token (410) the list starts again, so a secret may be handed over twice.
+  // Stops at, and returns, the first error of the list or of `on_page`. The default
+  // implementation hands over ListSecrets() as one page.
+  using SecretPageHandler = std::function<Status(std::vector<Secret>&& page)>;
+  virtual Status ForEachSecretPage(std::string_view field_selector,
+                                   std::string_view label_selector,
+                                   const SecretPageHandler& on_page);
   virtual StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) = 0;
   // POST of the model's fields (Secret::raw is ignored); returns the created object.
   virtual StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret) = 0;
@@ -79,6 +89,8 @@ class HttpKubeApi : public KubeApi {
   StatusOr<Namespace> GetNamespace(std::string_view name) override;
   StatusOr<SecretList> ListSecrets(std::string_view field_selector,
                                    std::string_view label_selector) override;
+  Status ForEachSecretPage(std::string_view field_selector, std::string_view label_selector,
+                           const SecretPageHandler& on_page) override;
   StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) override;
   StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret) override;
   StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret) override;
@@ -102,6 +114,12 @@ class HttpKubeApi : public KubeApi {
                           const std::string& query);
   StatusOr<nlohmann::json> CallJson(const ApiRequest& what, std::string_view method,
                                     const std::string& path, const std::string& body);
+  // Calls on_page for every page; `first` marks the first page of a (re)started list, since
+  // an expired continue token (410) starts the list again, at most twice.
+  using JsonPageHandler = std::function<Status(std::vector<nlohmann::json>&& items,
+                                               const std::string& resource_version, bool first)>;
+  Status ForEachPage(const ApiRequest& what, const std::string& path, const std::string& query,
+                     const JsonPageHandler& on_page);
   StatusOr<std::vector<nlohmann::json>> ListAll(const ApiRequest& what, const std::string& path,
                                                 const std::string& query,
                                                 std::string* resource_version);

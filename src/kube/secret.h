@@ -33,10 +33,11 @@ struct Secret {
   bool has_owner_references = false;
   bool immutable = false;
 
-  // The object exactly as the server last returned it (null for a secret built locally).
-  // ReplaceSecret starts from this and overwrites only the fields above, so fields pullkeeper
-  // does not model (finalizers, ownerReferences, other controllers' metadata) survive an
-  // update. Shared and immutable, so copying a Secret stays cheap.
+  // The object as the server last returned it, less what a replace rewrites from the fields
+  // above anyway (data, labels, annotations, managedFields); null for a secret built
+  // locally. ReplaceSecret starts from this, so fields pullkeeper does not model
+  // (finalizers, ownerReferences, other controllers' metadata) survive an update. Shared and
+  // immutable, so copying a Secret stays cheap.
   std::shared_ptr<const nlohmann::json> raw;
 };
 

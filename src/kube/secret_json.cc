@@ -90,6 +90,17 @@ StatusOr<Secret> SecretFromJson(json object) {
     }
     secret.data.emplace(key, SecretString(std::move(*decoded)));
   }
+  // raw exists to carry the fields pullkeeper does not model through a replace. The modelled
+  // ones (data, labels, annotations) are rewritten from the model and managedFields is
+  // dropped on replace anyway, so they are not kept twice: across 2,000 namespaces the
+  // base64 data and managedFields are most of a list's memory.
+  object.erase("data");
+  object.erase("stringData");
+  if (auto meta = object.find("metadata"); meta != object.end() && meta->is_object()) {
+    meta->erase("managedFields");
+    meta->erase("labels");
+    meta->erase("annotations");
+  }
   secret.raw = std::make_shared<const json>(std::move(object));
   return secret;
 }

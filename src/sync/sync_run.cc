@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -109,56 +110,96 @@ StatusOr<std::vector<std::string>> ChooseNamespaces(const SyncOptions& options,
   return chosen;
 }
 
-// One list call tells every namespace's state. Without permission to list secrets
-// cluster-wide (the least-privilege RBAC in deploy/) each worker reads its namespaces instead.
-StatusOr<std::map<std::string, KnownState>> ListExistingSecrets(const std::string& secret_name,
-                                                                kube::KubeApi& api,
-                                                                bool* per_namespace_reads) {
-  std::map<std::string, KnownState> known;
-  auto list = api.ListSecrets("metadata.name=" + secret_name, "");
-  if (!list.ok()) {
-    if (list.status().code() != StatusCode::kPermissionDenied) return list.status();
-    log::Info(kComponent, "cannot list secrets cluster-wide; reading each namespace instead",
-              {{log::keys::kError, list.status().message()}});
-    *per_namespace_reads = true;
-    return known;
-  }
-  for (kube::Secret& secret : list->items) {
-    std::string ns = secret.namespace_name;
-    known[ns] = {true, std::move(secret)};
-  }
-  return known;
-}
-
-void WriteNamespaces(const std::vector<std::string>& namespaces,
-                     std::map<std::string, KnownState>& known, bool per_namespace_reads,
-                     const DesiredPullSecret& desired, const SyncOptions& options,
-                     std::unique_ptr<kube::KubeApi> first_api, SyncDependencies& deps,
-                     std::vector<NamespaceResult>& results) {
-  results.assign(namespaces.size(), {});
-  std::atomic<size_t> next{0};
-  auto work = [&](kube::KubeApi& api) {
-    for (size_t i = next++; i < namespaces.size(); i = next++) {
-      KnownState state;
-      if (!per_namespace_reads) {
-        auto it = known.find(namespaces[i]);
-        state = it == known.end() ? KnownState{true, std::nullopt} : it->second;
-      }
-      results[i] = SyncNamespace(api, namespaces[i], std::move(state), desired, options.dry_run,
-                                 kMaxWriteAttempts);
+// Writes namespaces with a few workers, each on its own API connection (KubeApi is not
+// thread-safe). Results land at each namespace's index in the report.
+class NamespaceWriters {
+ public:
+  NamespaceWriters(std::unique_ptr<kube::KubeApi> first, size_t namespaces,
+                   SyncDependencies& deps) {
+    apis_.push_back(std::move(first));
+    int wanted = std::clamp<int>(std::min<int>(deps.concurrency, static_cast<int>(namespaces)),
+                                 1, 64);
+    while (static_cast<int>(apis_.size()) < wanted) {
+      auto api = deps.make_kube_api();
+      if (!api.ok()) break;  // the first API was made the same way; fewer workers will do
+      apis_.push_back(std::move(api).value());
     }
-  };
-  int extra_workers =
-      std::clamp<int>(std::min<int>(deps.concurrency, static_cast<int>(namespaces.size())) - 1,
-                      0, 63);
-  std::vector<std::thread> threads;
-  for (int w = 0; w < extra_workers; ++w) {
-    auto api = deps.make_kube_api();
-    if (!api.ok()) break;  // the first API was made the same way; fewer workers will do
-    threads.emplace_back([&work, api = std::move(api).value()]() mutable { work(*api); });
   }
-  work(*first_api);
-  for (std::thread& t : threads) t.join();
+
+  kube::KubeApi& first() { return *apis_[0]; }
+
+  struct Task {
+    size_t index;  // into the chosen namespaces and the results
+    KnownState state;
+  };
+
+  void Write(std::vector<Task>& tasks, const std::vector<std::string>& namespaces,
+             const DesiredPullSecret& desired, bool dry_run,
+             std::vector<NamespaceResult>& results) {
+    std::atomic<size_t> next{0};
+    auto work = [&](kube::KubeApi& api) {
+      for (size_t t = next++; t < tasks.size(); t = next++) {
+        Task& task = tasks[t];
+        results[task.index] = SyncNamespace(api, namespaces[task.index], std::move(task.state),
+                                            desired, dry_run, kMaxWriteAttempts);
+      }
+    };
+    size_t workers = std::min(apis_.size(), tasks.size());
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, std::ref(*apis_[w]));
+    work(*apis_[0]);
+    for (std::thread& t : threads) t.join();
+  }
+
+ private:
+  std::vector<std::unique_ptr<kube::KubeApi>> apis_;
+};
+
+// Learns each namespace's secret from one paginated list and writes each page's namespaces
+// before reading the next page, so memory stays at one page however many namespaces there
+// are. Namespaces the list did not mention have no secret yet. Without permission to list
+// secrets cluster-wide (the least-privilege Role in deploy/) each namespace is read instead;
+// a list that breaks off midway leaves its remaining namespaces to be read one by one.
+Status WriteAllNamespaces(const std::vector<std::string>& namespaces,
+                          const DesiredPullSecret& desired, bool dry_run,
+                          NamespaceWriters& writers, std::vector<NamespaceResult>& results) {
+  results.assign(namespaces.size(), {});
+  std::unordered_map<std::string_view, size_t> index;
+  for (size_t i = 0; i < namespaces.size(); ++i) index.emplace(namespaces[i], i);
+  std::vector<bool> done(namespaces.size(), false);
+  bool any_page = false;
+
+  Status listed = writers.first().ForEachSecretPage(
+      "metadata.name=" + desired.name, "", [&](std::vector<kube::Secret>&& page) {
+        any_page = true;
+        std::vector<NamespaceWriters::Task> tasks;
+        for (kube::Secret& secret : page) {
+          auto it = index.find(secret.namespace_name);
+          if (it == index.end() || done[it->second]) continue;
+          done[it->second] = true;
+          tasks.push_back({it->second, {true, std::move(secret)}});
+        }
+        page.clear();
+        writers.Write(tasks, namespaces, desired, dry_run, results);
+        return Status::Ok();
+      });
+
+  bool read_each = !listed.ok();
+  if (read_each) {
+    bool forbidden = listed.code() == StatusCode::kPermissionDenied;
+    if (!any_page && !forbidden) return listed;
+    log::Write(forbidden ? log::Level::kInfo : log::Level::kWarn, kComponent,
+               forbidden ? "cannot list secrets cluster-wide; reading each namespace instead"
+                         : "listing secrets broke off; reading the remaining namespaces",
+               {{log::keys::kError, listed.message()}});
+  }
+  std::vector<NamespaceWriters::Task> rest;
+  for (size_t i = 0; i < namespaces.size(); ++i) {
+    if (done[i]) continue;
+    rest.push_back({i, read_each ? KnownState{} : KnownState{true, std::nullopt}});
+  }
+  writers.Write(rest, namespaces, desired, dry_run, results);
+  return Status::Ok();
 }
 
 void LogOutcome(const SyncReport& report, std::chrono::steady_clock::duration elapsed) {
@@ -217,18 +258,16 @@ SyncReport RunSync(const SyncOptions& options, SyncDependencies& deps) {
     Stop(report, Stage::kKubernetes, namespaces.status().WithContext("choosing namespaces"));
     return report;
   }
-  bool per_namespace_reads = false;
-  auto known = ListExistingSecrets(options.secret_name, **api, &per_namespace_reads);
-  if (!known.ok()) {
-    Stop(report, Stage::kKubernetes,
-         known.status().WithContext("reading the current pull secrets"));
-    return report;
-  }
-
   DesiredPullSecret desired{options.secret_name, std::move(tokens->credentials),
                             tokens->expires_at};
-  WriteNamespaces(*namespaces, *known, per_namespace_reads, desired, options,
-                  std::move(api).value(), deps, report.namespaces);
+  NamespaceWriters writers(std::move(api).value(), namespaces->size(), deps);
+  Status written =
+      WriteAllNamespaces(*namespaces, desired, options.dry_run, writers, report.namespaces);
+  if (!written.ok()) {
+    report.namespaces.clear();
+    Stop(report, Stage::kKubernetes, written.WithContext("reading the current pull secrets"));
+    return report;
+  }
   LogOutcome(report, std::chrono::steady_clock::now() - started);
   return report;
 }

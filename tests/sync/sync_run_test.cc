@@ -105,9 +105,11 @@ TEST_F(SyncRunTest, UpdatesExistingSecretsInPlaceWithOneListAndOneWriteEach) {
   SyncReport report = Run();
   ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
   EXPECT_EQ(report.CountOutcome(Outcome::kUpdated), 2u);
+  // Writes follow the list's order, one per namespace, after the single list.
   EXPECT_EQ(kube_.calls, (std::vector<std::string>{"list secrets metadata.name=ecr-registry",
-                                                   "update staging/ecr-registry",
-                                                   "update production/ecr-registry"}));
+                                                   "update production/ecr-registry",
+                                                   "update staging/ecr-registry"}));
+  EXPECT_EQ(report.namespaces[0].namespace_name, "staging");  // the report keeps the asked order
   const kube::Secret& staging = kube_.secrets.at({"staging", "ecr-registry"});
   EXPECT_EQ(staging.uid, "uid-staging");
   EXPECT_EQ(staging.labels.at("team"), "web");
@@ -173,6 +175,23 @@ TEST_F(SyncRunTest, FallsBackToPerNamespaceReadsWhenListingIsForbidden) {
   ASSERT_TRUE(report.AllSucceeded());
   EXPECT_EQ(CallsStartingWith("get").size(), 2u);
   EXPECT_EQ(CallsStartingWith("update").size(), 2u);
+}
+
+TEST_F(SyncRunTest, WritesEachPageBeforeReadingTheNextAndReadsTheRestWhenTheListBreaksOff) {
+  for (const char* ns : {"a", "b", "c", "d"}) {
+    FakeKubeApi::AddNamespace(kube_, ns);
+    SeedExpiredSecret(ns);
+  }
+  kube_.list_page_size = 2;
+  kube_.fail_list_after_first_page = UnavailableError("connection reset");
+  options_.namespaces = {"a", "b", "c", "d"};
+  SyncReport report = Run();
+  ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
+  EXPECT_EQ(kube_.calls, (std::vector<std::string>{
+                             "list secrets metadata.name=ecr-registry", "update a/ecr-registry",
+                             "update b/ecr-registry", "get c/ecr-registry",
+                             "update c/ecr-registry", "get d/ecr-registry",
+                             "update d/ecr-registry"}));
 }
 
 TEST_F(SyncRunTest, ListingSecretsUnauthenticatedStopsTheRunAsAKubernetesFailure) {

@@ -26,6 +26,8 @@ class FakeKubeApi : public kube::KubeApi {
     std::map<std::string, Status> fail_namespace;  // every call into that namespace fails
     Status fail_list_secrets;                   // when set, ListSecrets fails with it
     int conflicts_before_update = 0;            // the next N updates answer 409
+    size_t list_page_size = 0;                  // 0: ForEachSecretPage hands over one page
+    Status fail_list_after_first_page;          // when set, the second page fails with it
     int next_version = 100;
   };
 
@@ -66,6 +68,21 @@ class FakeKubeApi : public kube::KubeApi {
       if (secret.name == wanted) list.items.push_back(secret);
     }
     return list;
+  }
+  Status ForEachSecretPage(std::string_view field_selector, std::string_view label_selector,
+                           const SecretPageHandler& on_page) override {
+    PK_ASSIGN_OR_RETURN(kube::SecretList list, ListSecrets(field_selector, label_selector));
+    size_t size = state_.list_page_size ? state_.list_page_size : list.items.size();
+    for (size_t start = 0; start < list.items.size() || start == 0; start += size) {
+      if (start > 0 && !state_.fail_list_after_first_page.ok()) {
+        return state_.fail_list_after_first_page;
+      }
+      size_t end = std::min(list.items.size(), start + size);
+      std::vector<kube::Secret> page(list.items.begin() + start, list.items.begin() + end);
+      PK_RETURN_IF_ERROR(on_page(std::move(page)));
+      if (size == 0) break;
+    }
+    return Status::Ok();
   }
   StatusOr<kube::Secret> GetSecret(std::string_view ns, std::string_view name) override {
     std::lock_guard lock(state_.mutex);
