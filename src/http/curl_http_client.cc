@@ -69,8 +69,28 @@ size_t CollectBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// Where the header callback writes: the headers, and the body to size from Content-Length.
+struct HeaderSink {
+  Headers* headers;
+  std::string* body;
+};
+
+// Reserves the body once from Content-Length: API lists run to megabytes, and growing by
+// doubling would hold up to twice the body at the peak. Bounded, so a lying header cannot
+// make us allocate gigabytes up front.
+void ReserveForContentLength(std::string_view value, std::string* body) {
+  constexpr size_t kMaxReserve = 64 * 1024 * 1024;
+  size_t length = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9' || length > kMaxReserve) return;
+    length = length * 10 + static_cast<size_t>(c - '0');
+  }
+  if (length <= kMaxReserve) body->reserve(length);
+}
+
 size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
-  auto* headers = static_cast<Headers*>(user);
+  auto* sink = static_cast<HeaderSink*>(user);
+  Headers* headers = sink->headers;
   std::string_view line(data, size * count);
   // A new status line (after a 100 Continue or a redirect) starts a new header block.
   if (line.rfind("HTTP/", 0) == 0) {
@@ -86,6 +106,7 @@ size_t CollectHeader(char* data, size_t size, size_t count, void* user) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
     value.remove_suffix(1);
+  if (name == "content-length") ReserveForContentLength(value, sink->body);
   headers->emplace_back(std::move(name), std::string(value));
   return size * count;
 }
@@ -181,7 +202,8 @@ StatusOr<Response> CurlHttpClient::Send(const Request& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  HeaderSink header_sink{&response.headers, &response.body};
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &header_sink);
   // Proxies come only from the environment variables libcurl already honours.
 
   if (!tls_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());

@@ -105,6 +105,7 @@ HttpKubeApi::HttpKubeApi(RestConfig config, std::unique_ptr<http::HttpClient> ht
   log::RegisterSecret(config_.basic_password.reveal());
   if (options_.max_attempts < 1) options_.max_attempts = 1;
   if (options_.page_size < 1) options_.page_size = 500;
+  if (options_.secret_page_size < 1) options_.secret_page_size = 100;
 }
 
 std::unique_ptr<HttpKubeApi> HttpKubeApi::Create(RestConfig config, Clock& clock,
@@ -267,10 +268,11 @@ StatusOr<HttpKubeApi::Page> HttpKubeApi::ListPage(const ApiRequest& what, const 
 }
 
 Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
-                                const std::string& query, const JsonPageHandler& on_page) {
+                                const std::string& query, int page_size,
+                                const JsonPageHandler& on_page) {
   std::string continue_token;
   for (int restarts = 0;;) {
-    std::string page_query = fmt::format("limit={}{}", options_.page_size, query);
+    std::string page_query = fmt::format("limit={}{}", page_size, query);
     if (!continue_token.empty()) page_query += "&continue=" + PercentEncode(continue_token);
     StatusOr<Page> page = ListPage(what, path, page_query);
     if (!page.ok()) {
@@ -296,11 +298,11 @@ Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
 }
 
 StatusOr<std::vector<json>> HttpKubeApi::ListAll(const ApiRequest& what, const std::string& path,
-                                                 const std::string& query,
+                                                 const std::string& query, int page_size,
                                                  std::string* resource_version) {
   std::vector<json> items;
   PK_RETURN_IF_ERROR(ForEachPage(
-      what, path, query, [&](std::vector<json>&& page, const std::string& rv, bool first) {
+      what, path, query, page_size, [&](std::vector<json>&& page, const std::string& rv, bool first) {
         if (first) {  // a restarted list begins again: drop what came before
           items.clear();
           *resource_version = rv;
@@ -317,7 +319,7 @@ StatusOr<NamespaceList> HttpKubeApi::ListNamespaces(std::string_view label_selec
   NamespaceList list;
   PK_ASSIGN_OR_RETURN(std::vector<json> items,
                       ListAll(what, "/api/v1/namespaces", SelectorQuery("", label_selector),
-                              &list.resource_version));
+                              options_.page_size, &list.resource_version));
   for (const json& item : items) {
     PK_ASSIGN_OR_RETURN(Namespace ns, NamespaceFromJson(item));
     list.items.push_back(std::move(ns));
@@ -342,7 +344,7 @@ StatusOr<SecretList> HttpKubeApi::ListSecrets(std::string_view field_selector,
   PK_ASSIGN_OR_RETURN(
       std::vector<json> items,
       ListAll(what, "/api/v1/secrets", SelectorQuery(field_selector, label_selector),
-              &list.resource_version));
+              options_.secret_page_size, &list.resource_version));
   list.items.reserve(items.size());
   for (json& item : items) {
     PK_ASSIGN_OR_RETURN(Secret secret, SecretFromJson(std::move(item)));
@@ -358,7 +360,7 @@ Status HttpKubeApi::ForEachSecretPage(std::string_view field_selector,
       "list", "secrets in all namespaces" + SelectorDescription(field_selector, label_selector),
       "secrets", "");
   return ForEachPage(what, "/api/v1/secrets", SelectorQuery(field_selector, label_selector),
-                     [&](std::vector<json>&& items, const std::string&, bool) -> Status {
+                     options_.secret_page_size, [&](std::vector<json>&& items, const std::string&, bool) -> Status {
                        std::vector<Secret> secrets;
                        secrets.reserve(items.size());
                        for (json& item : items) {

@@ -59,7 +59,11 @@ class KubeApi {
 };
 
 struct KubeApiOptions {
-  int page_size = 500;  // list `limit`
+  int page_size = 500;  // list `limit`, as kubectl uses
+  // `limit` for secret lists. A pull secret holding a real ECR token is about 7 KB of JSON, so
+  // 100 per page keeps a page (its body and parsed form) near 2 MB instead of 10 MB; the
+  // extra pages cost a few milliseconds each.
+  int secret_page_size = 100;
   // Attempts per request for 429/5xx/transport failures (see HttpKubeApi for which verbs).
   int max_attempts = 3;
   std::chrono::milliseconds first_retry_delay{500};  // doubled per attempt
@@ -119,9 +123,9 @@ class HttpKubeApi : public KubeApi {
   using JsonPageHandler = std::function<Status(std::vector<nlohmann::json>&& items,
                                                const std::string& resource_version, bool first)>;
   Status ForEachPage(const ApiRequest& what, const std::string& path, const std::string& query,
-                     const JsonPageHandler& on_page);
+                     int page_size, const JsonPageHandler& on_page);
   StatusOr<std::vector<nlohmann::json>> ListAll(const ApiRequest& what, const std::string& path,
-                                                const std::string& query,
+                                                const std::string& query, int page_size,
                                                 std::string* resource_version);
   http::Request BuildRequest(std::string_view method, const std::string& path,
                              const std::string& body) const;

@@ -57,6 +57,7 @@ class FakeServerTest : public ::testing::Test {
   std::unique_ptr<HttpKubeApi> Api(RestConfig config, int page_size = 500) {
     KubeApiOptions options;
     options.page_size = page_size;
+    options.secret_page_size = page_size;
     return HttpKubeApi::Create(std::move(config), clock_, options);
   }
 

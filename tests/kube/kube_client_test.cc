@@ -51,6 +51,7 @@ class HttpKubeApiTest : public ::testing::Test {
 
   void MakeApi(KubeApiOptions options = {}) {
     options.page_size = 2;
+    options.secret_page_size = 2;
     auto http = std::make_unique<testing::FakeHttpClient>();
     http_ = http.get();
     RestConfig config;
