@@ -301,7 +301,11 @@ std::string FormatAmzDate(SystemTime time) {
 }
 
 std::string TruncatedAccessKeyId(std::string_view access_key_id) {
-  return std::string(access_key_id.substr(0, 4)) + "…";
+  // Every long-term key starts with AKIA, so the prefix alone names no key; the last four
+  // characters are what the IAM console shows to tell keys apart.
+  if (access_key_id.size() < 12) return std::string(access_key_id.substr(0, 4)) + "…";
+  return std::string(access_key_id.substr(0, 4)) + "…" +
+         std::string(access_key_id.substr(access_key_id.size() - 4));
 }
 
 StatusOr<SignedRequest> SignWithHeaders(const SigningRequest& request,

@@ -69,6 +69,10 @@ std::string Serialize(const json& object) {
   return object.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+std::string DryRunQuery(WriteMode mode) {
+  return mode == WriteMode::kServerDryRun ? "?dryRun=All" : "";
+}
+
 bool IsRetryableForAnyVerb(long code) { return code == 429 || code == 503; }
 bool IsRead(std::string_view method) { return method == "GET"; }
 
@@ -381,24 +385,29 @@ StatusOr<Secret> HttpKubeApi::GetSecret(std::string_view namespace_name, std::st
   return SecretFromJson(std::move(document));
 }
 
-StatusOr<Secret> HttpKubeApi::CreateSecret(std::string_view namespace_name, const Secret& secret) {
+StatusOr<Secret> HttpKubeApi::CreateSecret(std::string_view namespace_name, const Secret& secret,
+                                           WriteMode mode) {
   PK_RETURN_IF_ERROR(NameRequired("create", "the namespace", namespace_name));
   PK_RETURN_IF_ERROR(NameRequired("create", "the name", secret.name));
   ApiRequest what = Describe("create", fmt::format("secret {}/{}", namespace_name, secret.name),
                              "secrets", namespace_name);
   std::string body = Serialize(SecretToCreateJson(secret, namespace_name));
-  PK_ASSIGN_OR_RETURN(json document, CallJson(what, "POST", SecretPath(namespace_name), body));
+  PK_ASSIGN_OR_RETURN(
+      json document,
+      CallJson(what, "POST", SecretPath(namespace_name) + DryRunQuery(mode), body));
   return SecretFromJson(std::move(document));
 }
 
-StatusOr<Secret> HttpKubeApi::ReplaceSecret(std::string_view namespace_name, const Secret& secret) {
+StatusOr<Secret> HttpKubeApi::ReplaceSecret(std::string_view namespace_name, const Secret& secret,
+                                            WriteMode mode) {
   PK_RETURN_IF_ERROR(NameRequired("update", "the namespace", namespace_name));
   PK_RETURN_IF_ERROR(NameRequired("update", "the name", secret.name));
   ApiRequest what = Describe("update", fmt::format("secret {}/{}", namespace_name, secret.name),
                              "secrets", namespace_name);
   std::string body = Serialize(SecretToReplaceJson(secret, namespace_name));
   PK_ASSIGN_OR_RETURN(json document,
-                      CallJson(what, "PUT", SecretPath(namespace_name, secret.name), body));
+                      CallJson(what, "PUT",
+                               SecretPath(namespace_name, secret.name) + DryRunQuery(mode), body));
   return SecretFromJson(std::move(document));
 }
 

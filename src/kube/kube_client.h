@@ -29,6 +29,10 @@ namespace pullkeeper::kube {
 // kAborted (stale resourceVersion), kPermissionDenied (RBAC), kUnauthenticated,
 // kInvalidArgument (rejected object or selector), kUnavailable (transport, 429, 5xx after
 // retries), kInternal (an answer that is not the Kubernetes API's).
+// Whether a write is stored, or only validated and authorized by the API server (the
+// `dryRun=All` query): --dry-run uses the latter so that a plan says what would really fail.
+enum class WriteMode { kPersist, kServerDryRun };
+
 class KubeApi {
  public:
   virtual ~KubeApi() = default;
@@ -52,10 +56,13 @@ class KubeApi {
                                    const SecretPageHandler& on_page);
   virtual StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) = 0;
   // POST of the model's fields (Secret::raw is ignored); returns the created object.
-  virtual StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret) = 0;
+  // (Default arguments of these virtuals are the same in every implementation.)
+  virtual StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret,
+                                        WriteMode mode = WriteMode::kPersist) = 0;
   // PUT of Secret::raw with the modelled fields applied. With a resource_version the update
   // is conditional: a concurrent change gives kAborted. Returns the stored object.
-  virtual StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret) = 0;
+  virtual StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret,
+                                         WriteMode mode = WriteMode::kPersist) = 0;
 };
 
 struct KubeApiOptions {
@@ -96,8 +103,10 @@ class HttpKubeApi : public KubeApi {
   Status ForEachSecretPage(std::string_view field_selector, std::string_view label_selector,
                            const SecretPageHandler& on_page) override;
   StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) override;
-  StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret) override;
-  StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret) override;
+  StatusOr<Secret> CreateSecret(std::string_view namespace_name, const Secret& secret,
+                                WriteMode mode = WriteMode::kPersist) override;
+  StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret,
+                                 WriteMode mode = WriteMode::kPersist) override;
 
   // Reads RestConfig::token_file again now (projected tokens rotate). kOk without a token
   // file; on failure the previous token stays in use.

@@ -56,22 +56,22 @@ NamespaceResult SyncNamespace(kube::KubeApi& api, const std::string& namespace_n
                  {log::keys::kSecret, desired.name},
                  {"reason", *plan->replaced_unreadable_payload}});
     }
-    if (dry_run) return {namespace_name, DryRunOutcome(plan->action), Status::Ok()};
-
+    kube::WriteMode mode = dry_run ? kube::WriteMode::kServerDryRun : kube::WriteMode::kPersist;
     Status written;
     Outcome outcome = Outcome::kUnchanged;
     switch (plan->action) {
       case PlanAction::kUnchanged:
         return {namespace_name, Outcome::kUnchanged, Status::Ok()};
       case PlanAction::kCreate:
-        written = api.CreateSecret(namespace_name, plan->secret).status();
+        written = api.CreateSecret(namespace_name, plan->secret, mode).status();
         outcome = Outcome::kCreated;
         break;
       case PlanAction::kUpdate:
-        written = api.ReplaceSecret(namespace_name, plan->secret).status();
+        written = api.ReplaceSecret(namespace_name, plan->secret, mode).status();
         outcome = Outcome::kUpdated;
         break;
     }
+    if (written.ok() && dry_run) return {namespace_name, DryRunOutcome(plan->action), Status::Ok()};
     if (written.ok()) {
       log::Debug(kComponent, "pull secret written",
                  {{log::keys::kNamespace, namespace_name},

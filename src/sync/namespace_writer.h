@@ -18,9 +18,11 @@ struct KnownState {
   std::optional<kube::Secret> secret;
 };
 
-// Plans and (unless dry_run) writes the secret in `namespace_name` with `api`. Create when
-// absent, PUT with the resourceVersion otherwise; a 409 or a create race reads the secret
-// again and retries, up to kMaxWriteAttempts. Never deletes.
+// Plans and writes the secret in `namespace_name` with `api`: create when absent, PUT with
+// the resourceVersion otherwise; a 409 or a create race reads the secret again and retries,
+// up to kMaxWriteAttempts. Never deletes. With dry_run the writes are sent with the server's
+// dryRun=All, so the plan reports what would really fail (a missing namespace, RBAC, an
+// invalid name) while nothing is stored.
 NamespaceResult SyncNamespace(kube::KubeApi& api, const std::string& namespace_name,
                               KnownState state, const DesiredPullSecret& desired, bool dry_run,
                               int max_attempts);

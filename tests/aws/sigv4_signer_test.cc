@@ -287,8 +287,8 @@ TEST_F(SigV4SignerTest, AuthorizationNeverContainsTheSecretKey) {
   }
 }
 
-TEST(TruncatedAccessKeyId, KeepsOnlyTheFirstFourCharacters) {
-  EXPECT_EQ(TruncatedAccessKeyId("AKIAIOSFODNN7EXAMPLE"), "AKIA…");
+TEST(TruncatedAccessKeyId, KeepsTheFirstAndLastFourCharacters) {
+  EXPECT_EQ(TruncatedAccessKeyId("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
   EXPECT_EQ(TruncatedAccessKeyId("AK"), "AK…");
 }
 

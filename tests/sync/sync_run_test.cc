@@ -212,8 +212,22 @@ TEST_F(SyncRunTest, DryRunWritesNothing) {
   SyncReport report = Run();
   EXPECT_EQ(report.namespaces[0].outcome, Outcome::kWouldCreate);
   EXPECT_EQ(report.namespaces[1].outcome, Outcome::kWouldUpdate);
-  EXPECT_TRUE(CallsStartingWith("create").empty());
-  EXPECT_TRUE(CallsStartingWith("update").empty());
+  // Sent as the server's dry run, so a plan meets the real RBAC and validation.
+  EXPECT_EQ(CallsStartingWith("create"),
+            std::vector<std::string>{"create staging/ecr-registry (dry run)"});
+  EXPECT_EQ(CallsStartingWith("update"),
+            std::vector<std::string>{"update production/ecr-registry (dry run)"});
+  EXPECT_FALSE(kube_.secrets.count({"staging", "ecr-registry"}));
+}
+
+TEST_F(SyncRunTest, DryRunReportsWhatWouldReallyFail) {
+  FakeKubeApi::AddNamespace(kube_, "staging");
+  options_.namespaces = {"staging", "ghost"};
+  options_.dry_run = true;
+  SyncReport report = Run();
+  EXPECT_EQ(report.namespaces[0].outcome, Outcome::kWouldCreate);
+  EXPECT_EQ(report.namespaces[1].outcome, Outcome::kFailed);
+  EXPECT_EQ(report.namespaces[1].error.code(), StatusCode::kNotFound);
 }
 
 TEST_F(SyncRunTest, SelectorChoosesNamespacesAndExclusionsWin) {

@@ -92,9 +92,10 @@ class FakeKubeApi : public kube::KubeApi {
     if (it == state_.secrets.end()) return NotFoundError(fmt::format("secret {}/{}", ns, name));
     return it->second;
   }
-  StatusOr<kube::Secret> CreateSecret(std::string_view ns, const kube::Secret& secret) override {
+  StatusOr<kube::Secret> CreateSecret(std::string_view ns, const kube::Secret& secret,
+                                      kube::WriteMode mode = kube::WriteMode::kPersist) override {
     std::lock_guard lock(state_.mutex);
-    state_.calls.push_back(fmt::format("create {}/{}", ns, secret.name));
+    state_.calls.push_back(fmt::format("create {}/{}{}", ns, secret.name, DryRunSuffix(mode)));
     PK_RETURN_IF_ERROR(NamespaceFailure(ns));
     if (!state_.namespaces.count(std::string(ns))) {
       return NotFoundError(fmt::format("namespaces \"{}\" not found", ns));
@@ -103,14 +104,16 @@ class FakeKubeApi : public kube::KubeApi {
     if (state_.secrets.count(key)) return AlreadyExistsError("already exists");
     kube::Secret stored = secret;
     stored.namespace_name = std::string(ns);
+    if (mode == kube::WriteMode::kServerDryRun) return stored;
     stored.uid = "uid-" + stored.namespace_name;
     stored.resource_version = std::to_string(state_.next_version++);
     state_.secrets[key] = stored;
     return stored;
   }
-  StatusOr<kube::Secret> ReplaceSecret(std::string_view ns, const kube::Secret& secret) override {
+  StatusOr<kube::Secret> ReplaceSecret(std::string_view ns, const kube::Secret& secret,
+                                       kube::WriteMode mode = kube::WriteMode::kPersist) override {
     std::lock_guard lock(state_.mutex);
-    state_.calls.push_back(fmt::format("update {}/{}", ns, secret.name));
+    state_.calls.push_back(fmt::format("update {}/{}{}", ns, secret.name, DryRunSuffix(mode)));
     PK_RETURN_IF_ERROR(NamespaceFailure(ns));
     auto it = state_.secrets.find({std::string(ns), secret.name});
     if (it == state_.secrets.end()) return NotFoundError("not found");
@@ -122,6 +125,7 @@ class FakeKubeApi : public kube::KubeApi {
     if (secret.resource_version != it->second.resource_version) {
       return AbortedError("the object has been modified");
     }
+    if (mode == kube::WriteMode::kServerDryRun) return secret;
     kube::Secret stored = secret;
     stored.uid = it->second.uid;
     stored.resource_version = std::to_string(state_.next_version++);
@@ -130,6 +134,9 @@ class FakeKubeApi : public kube::KubeApi {
   }
 
  private:
+  static const char* DryRunSuffix(kube::WriteMode mode) {
+    return mode == kube::WriteMode::kServerDryRun ? " (dry run)" : "";
+  }
   Status NamespaceFailure(std::string_view ns) {
     auto it = state_.fail_namespace.find(std::string(ns));
     return it == state_.fail_namespace.end() ? Status::Ok() : it->second;
