@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
                "pullkeeper"};
   app.set_version_flag("--version", std::string("pullkeeper ") + pullkeeper::kVersion);
   app.require_subcommand(1);
+  // Global flags (--log-format, --log-level) are accepted after the subcommand too, where a
+  // CronJob's args list usually puts them.
+  app.fallthrough();
 
   std::string log_format = "logfmt";
   std::string log_level = "info";

@@ -36,20 +36,6 @@ StatusOr<std::vector<sync::RegistryAlias>> ParseAliases(const std::vector<std::s
   return aliases;
 }
 
-Status ValidateNamespaceChoice(const sync::SyncOptions& options) {
-  if (options.namespaces.empty() && !options.all_namespaces &&
-      options.namespace_selector.empty()) {
-    return InvalidArgumentError(
-        "no namespaces chosen: pass --namespaces a,b, --all-namespaces or "
-        "--namespace-selector LABELS (or PULLKEEPER_NAMESPACES)");
-  }
-  if (options.all_namespaces && !options.namespace_selector.empty()) {
-    return InvalidArgumentError(
-        "--all-namespaces and --namespace-selector contradict each other; pass one");
-  }
-  return Status::Ok();
-}
-
 // 1 when only some namespaces failed; 4 when every namespace failed for the same
 // cluster-level reason (cannot connect, authenticate or is forbidden everywhere).
 int ExitCodeForNamespaces(const sync::SyncReport& report) {
@@ -90,7 +76,6 @@ int RunSyncCommand(SyncCommandFlags& flags) {
   auto aliases = ParseAliases(flags.registry_aliases);
   if (!aliases.ok()) return Fail(kExitUsage, aliases.status());
   options.registry_aliases = std::move(aliases).value();
-  if (Status s = ValidateNamespaceChoice(options); !s.ok()) return Fail(kExitUsage, s);
 
   ProcessEnvironment env;
   Clock& clock = DefaultClock();

@@ -45,12 +45,16 @@ std::string FormatSyncSummaryText(const sync::SyncReport& report, bool dry_run) 
                        sync::OutcomeName(r.outcome), r.error.ok() ? "" : r.error.message());
   }
   size_t failed = report.CountOutcome(sync::Outcome::kFailed);
+  size_t count = report.namespaces.size();
   out += fmt::format(
-      "{}secret {} in {} namespaces: {} created, {} updated, {} unchanged, {} failed",
-      dry_run ? "[dry run, nothing written] " : "", report.secret_name, report.namespaces.size(),
+      "{}secret {} in {} namespace{}: {} {}, {} {}, {} unchanged, {} failed",
+      dry_run ? "[dry run: checked by the API server, nothing stored] " : "", report.secret_name,
+      count, count == 1 ? "" : "s",
       report.CountOutcome(dry_run ? sync::Outcome::kWouldCreate : sync::Outcome::kCreated),
+      dry_run ? "would be created" : "created",
       report.CountOutcome(dry_run ? sync::Outcome::kWouldUpdate : sync::Outcome::kUpdated),
-      report.CountOutcome(sync::Outcome::kUnchanged), failed);
+      dry_run ? "would be updated" : "updated", report.CountOutcome(sync::Outcome::kUnchanged),
+      failed);
   if (!report.registries.empty()) {
     out += fmt::format("; registries {}", fmt::join(report.registries, ", "));
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
+
 namespace pullkeeper::sync {
 
 struct RegistryAlias {
@@ -32,5 +34,11 @@ struct SyncOptions {
 
   bool dry_run = false;
 };
+
+// Trims and de-duplicates the namespace lists (dropping empty entries), then checks what can
+// be checked before any request: a namespace choice exists and is not contradictory,
+// namespace and secret names are valid Kubernetes names, and each alias maps a bare host to a
+// real ECR registry host (which it normalizes). kInvalidArgument naming the flag otherwise.
+Status NormalizeSyncOptions(SyncOptions& options);
 
 }  // namespace pullkeeper::sync

@@ -32,16 +32,27 @@ void Stop(SyncReport& report, Stage stage, Status error) {
   report.fatal = std::move(error);
 }
 
-// AWS errors that are the caller's input rather than AWS's answer (a malformed registry id or
-// endpoint) are configuration errors; everything else from AWS is the AWS stage's.
-Stage StageOfAwsError(const Status& error) {
+constexpr char kCredentialsContext[] = "resolving AWS credentials";
+
+// Credential problems (none found, half-set keys, a broken profile) are the AWS stage's, exit
+// 3, whatever their code: an alert on "3" must catch a half-filled aws-credentials secret.
+bool IsCredentialError(const Status& error) {
+  return error.message().rfind(kCredentialsContext, 0) == 0;
+}
+
+// A malformed registry id or endpoint is the caller's input (exit 2); everything else on the
+// way to a token, credentials included, is the AWS stage's (exit 3).
+Stage StageOfTokenError(const Status& error) {
+  if (IsCredentialError(error)) return Stage::kAws;
   return error.code() == StatusCode::kInvalidArgument ? Stage::kConfiguration : Stage::kAws;
 }
 
 StatusOr<std::vector<aws::AuthorizationData>> FetchTokens(const SyncOptions& options,
                                                           const std::string& region,
                                                           SyncDependencies& deps) {
-  PK_ASSIGN_OR_RETURN(aws::Credentials credentials, deps.credentials.Resolve());
+  auto resolved = deps.credentials.Resolve();
+  if (!resolved.ok()) return resolved.status().WithContext(kCredentialsContext);
+  aws::Credentials credentials = std::move(resolved).value();
   log::Debug(kComponent, "aws credentials resolved", {{log::keys::kSource, credentials.source}});
   aws::EcrTokenRequest request;
   request.region = region;
@@ -221,10 +232,15 @@ void LogOutcome(const SyncReport& report, std::chrono::steady_clock::duration el
 
 }  // namespace
 
-SyncReport RunSync(const SyncOptions& options, SyncDependencies& deps) {
+SyncReport RunSync(const SyncOptions& given, SyncDependencies& deps) {
   auto started = std::chrono::steady_clock::now();
+  SyncOptions options = given;
   SyncReport report;
   report.secret_name = options.secret_name;
+  if (Status valid = NormalizeSyncOptions(options); !valid.ok()) {
+    Stop(report, Stage::kConfiguration, valid);
+    return report;
+  }
 
   auto region = aws::ResolveRegion(options.region, options.profile, deps.env);
   if (!region.ok()) {
@@ -234,9 +250,16 @@ SyncReport RunSync(const SyncOptions& options, SyncDependencies& deps) {
   log::Debug(kComponent, "region resolved",
              {{log::keys::kRegion, region->name}, {log::keys::kSource, region->source}});
 
+  // A kubeconfig that does not load is found before any AWS call.
+  auto api = deps.make_kube_api();
+  if (!api.ok()) {
+    Stop(report, Stage::kConfiguration, api.status());
+    return report;
+  }
+
   auto data = FetchTokens(options, region->name, deps);
   if (!data.ok()) {
-    Stop(report, StageOfAwsError(data.status()), data.status());
+    Stop(report, StageOfTokenError(data.status()), data.status());
     return report;
   }
   auto tokens = CredentialsFromTokens(*data, options.registry_aliases);
@@ -248,16 +271,28 @@ SyncReport RunSync(const SyncOptions& options, SyncDependencies& deps) {
   report.token_expires_at = tokens->expires_at;
   report.token_expired_on_arrival = tokens->expired_on_arrival;
 
-  auto api = deps.make_kube_api();
-  if (!api.ok()) {
-    Stop(report, Stage::kConfiguration, api.status());
-    return report;
-  }
   auto namespaces = ChooseNamespaces(options, **api);
   if (!namespaces.ok()) {
-    Stop(report, Stage::kKubernetes, namespaces.status().WithContext("choosing namespaces"));
+    // A selector the server cannot parse is the caller's mistake, not the cluster's.
+    Stage stage = namespaces.status().code() == StatusCode::kInvalidArgument
+                      ? Stage::kConfiguration
+                      : Stage::kKubernetes;
+    Stop(report, stage, namespaces.status().WithContext("choosing namespaces"));
     return report;
   }
+  if (namespaces->empty()) {
+    // Refreshing nothing and exiting 0 is how a typo in a selector would hide for months.
+    Stop(report, Stage::kConfiguration,
+         InvalidArgumentError(fmt::format(
+             "no namespace to write into: {} selected none{}; nothing was written",
+             options.all_namespaces ? "--all-namespaces"
+             : !options.namespace_selector.empty()
+                 ? fmt::format("--namespace-selector \"{}\"", options.namespace_selector)
+                 : std::string("--namespaces"),
+             options.exclude_namespaces.empty() ? "" : " after --exclude-namespaces")));
+    return report;
+  }
+
   DesiredPullSecret desired{options.secret_name, std::move(tokens->credentials),
                             tokens->expires_at};
   NamespaceWriters writers(std::move(api).value(), namespaces->size(), deps);

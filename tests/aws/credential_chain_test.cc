@@ -313,7 +313,9 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
                     "not set); shared credentials/config files (profile 'default': "
                     "$D/.aws/credentials: no such file; $D/.aws/config: no such file); container "
                     "credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
-                    "AWS_CONTAINER_CREDENTIALS_FULL_URI not set). Set AWS_ACCESS_KEY_ID and "
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (not supported by "
+              "this version of pullkeeper (docs/known-issues.md); an instance role is not used). "
+              "Set AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
                     "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the "
                     "secret aws-credentials; see README 'AWS credentials'",

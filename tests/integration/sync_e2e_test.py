@@ -265,13 +265,20 @@ class SyncEndToEnd(harness.IntegrationTestCase):
     def test_dry_run_writes_nothing_and_prints_the_plan(self):
         self.seed_outage("staging")
         self.kube.create_namespace("production")  # no secret yet: would be created
+        before_staging = self.kube.docker_config("staging", SECRET_NAME)
         self.kube.clear_requests()
 
         result = self.sync("--dry-run")
 
         self.assert_exit(result, 0)
-        changes = [r for r in self.kube.requests() if r["method"] in WRITE_METHODS | {"DELETE"}]
+        # Writes go to the API server as dryRun=All, so RBAC and validation are checked, but
+        # nothing is stored; any other write, and any DELETE, is a bug.
+        changes = [r for r in self.kube.requests()
+                   if r["method"] == "DELETE"
+                   or (r["method"] in WRITE_METHODS and "dryRun=All" not in r.get("query", ""))]
         self.assertEqual(changes, [], "--dry-run changed the cluster")
+        self.assertEqual(self.kube.docker_config("staging", SECRET_NAME),
+                         before_staging, "--dry-run changed the staging secret")
         self.assertIn("staging", result.stdout)
         self.assertIn("production", result.stdout)
         self.assertRegex(result.stdout, re.compile(r"would|dry", re.I))

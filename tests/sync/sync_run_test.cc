@@ -249,6 +249,31 @@ TEST_F(SyncRunTest, AwsFailureStopsBeforeAnyKubernetesRequest) {
   EXPECT_TRUE(kube_.calls.empty());
 }
 
+TEST_F(SyncRunTest, SelectingNoNamespaceIsAnErrorNotASilentSuccess) {
+  FakeKubeApi::AddNamespace(kube_, "staging");
+  options_.namespace_selector = "team=nobody";
+  SyncReport report = Run();
+  EXPECT_EQ(report.failed_stage, Stage::kConfiguration);
+  EXPECT_NE(report.fatal.message().find("no namespace to write into"), std::string::npos);
+}
+
+TEST_F(SyncRunTest, HalfSetCredentialsAreAnAwsFailure) {
+  StaticCredentials partial(InvalidArgumentError("AWS_ACCESS_KEY_ID is set but not the secret"));
+  options_.namespaces = {"staging"};
+  SyncDependencies deps{env_, clock_, partial, ecr_,
+                        [this]() -> StatusOr<std::unique_ptr<kube::KubeApi>> {
+                          return std::unique_ptr<kube::KubeApi>(new FakeKubeApi(kube_));
+                        }};
+  SyncReport report = RunSync(options_, deps);
+  EXPECT_EQ(report.failed_stage, Stage::kAws);
+}
+
+TEST_F(SyncRunTest, MalformedRegistryIdIsAConfigurationError) {
+  ecr_.error = InvalidArgumentError("registry id \"12345\" is not 12 digits");
+  options_.namespaces = {"staging"};
+  EXPECT_EQ(Run().failed_stage, Stage::kConfiguration);
+}
+
 TEST_F(SyncRunTest, MissingRegionIsAConfigurationError) {
   env_ = MapEnvironment();
   env_.Set("HOME", "/nonexistent-home");
