@@ -172,7 +172,18 @@ StatusOr<Response> CurlHttpClient::Send(const Request& request) {
 
   Response response;
   CurlSlist header_list;
-  for (const auto& [name, value] : request.headers) header_list.Append(name + ": " + value);
+  for (const auto& [name, value] : request.headers) {
+    // libcurl sends header lines as given: a line break in a value (a token read with its
+    // newline) would end the headers early or inject new ones. The value is never quoted: it
+    // is usually a credential.
+    if (name.find_first_of("\r\n:", 0) != std::string::npos ||
+        value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return InvalidArgumentError(fmt::format(
+          "{} {}: header {} contains a line break; refusing to send it", request.method,
+          RedactUrl(request.url), name.substr(0, 40)));
+    }
+    header_list.Append(name + ": " + value);
+  }
   // libcurl adds "Expect: 100-continue" to large bodies; API servers answer faster without.
   header_list.Append("Expect:");
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -275,6 +276,9 @@ Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
                                 const std::string& query, int page_size,
                                 const JsonPageHandler& on_page) {
   std::string continue_token;
+  // Tokens seen in this pass: a server that cycles through them (A, B, A, ...) would
+  // otherwise keep us listing forever.
+  std::set<std::string> seen_tokens;
   for (int restarts = 0;;) {
     std::string page_query = fmt::format("limit={}{}", page_size, query);
     if (!continue_token.empty()) page_query += "&continue=" + PercentEncode(continue_token);
@@ -285,14 +289,17 @@ Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
           restarts < kMaxListRestarts) {
         ++restarts;
         continue_token.clear();
+        seen_tokens.clear();
         continue;
       }
       return page.status();
     }
     std::string next = std::move(page->continue_token);
-    if (!next.empty() && next == continue_token) {
-      return InternalError(fmt::format("{} {}: the server returned the same continue token twice",
-                                       what.verb, what.object));
+    if (!next.empty() && !seen_tokens.insert(next).second) {
+      return InternalError(fmt::format(
+          "{} {}: the server returned a continue token it had already given, so the list "
+          "would never end",
+          what.verb, what.object));
     }
     PK_RETURN_IF_ERROR(
         on_page(std::move(page->items), page->resource_version, continue_token.empty()));
@@ -368,8 +375,15 @@ Status HttpKubeApi::ForEachSecretPage(std::string_view field_selector,
                        std::vector<Secret> secrets;
                        secrets.reserve(items.size());
                        for (json& item : items) {
-                         PK_ASSIGN_OR_RETURN(Secret secret, SecretFromJson(std::move(item)));
-                         secrets.push_back(std::move(secret));
+                         // One malformed secret must not stop the list for every other
+                         // namespace; its namespace reads it again and fails on its own.
+                         StatusOr<Secret> secret = SecretFromJson(std::move(item));
+                         if (!secret.ok()) {
+                           log::Warn(kComponent, "skipping an unreadable secret in a list",
+                                     {{log::keys::kError, secret.status().message()}});
+                           continue;
+                         }
+                         secrets.push_back(std::move(secret).value());
                        }
                        items.clear();  // the page's JSON is no longer needed
                        return on_page(std::move(secrets));

@@ -1,5 +1,7 @@
 #include "kube/kubeconfig_loader.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <utility>
@@ -159,7 +161,14 @@ Status ApplyUserToken(const KubeconfigUser& user, const std::string& where,
   }
   out->basic_username = user.username;
   out->basic_password = user.password;
-  out->bearer_token = user.token;
+  // A YAML block scalar (`token: |`) ends the token with a newline; trim it as the token file
+  // is trimmed, and refuse inner control characters.
+  std::string_view inline_token = user.token.reveal();
+  while (!inline_token.empty() && std::isspace(static_cast<unsigned char>(inline_token.back()))) {
+    inline_token.remove_suffix(1);
+  }
+  PK_RETURN_IF_ERROR(CheckBearerToken(inline_token, where + ": token"));
+  out->bearer_token = SecretString(std::string(inline_token));
   if (user.token_file.empty()) return Status::Ok();
   StatusOr<SecretString> token = ReadTokenFile(read_file, user.token_file);
   if (!token.ok()) {

@@ -57,7 +57,22 @@ StatusOr<SecretString> ReadTokenFile(const FileReader& read_file, const std::str
     token.remove_suffix(1);
   }
   if (token.empty()) return InvalidArgumentError(fmt::format("token file {} is empty", path));
+  PK_RETURN_IF_ERROR(CheckBearerToken(token, fmt::format("token file {}", path)));
   return SecretString(std::string(token));
+}
+
+Status CheckBearerToken(std::string_view token, std::string_view where) {
+  for (unsigned char c : token) {
+    // A line break would end the Authorization header early and let the rest of the token
+    // inject headers; Go's HTTP client refuses such a value too.
+    if (c < 0x20 || c == 0x7f) {
+      return InvalidArgumentError(fmt::format(
+          "{}: the token contains a line break or another control character; a bearer token "
+          "is one line of printable characters",
+          where));
+    }
+  }
+  return Status::Ok();
 }
 
 bool LocalFileExists(const std::string& path) {

@@ -30,4 +30,8 @@ StatusOr<SecretString> ReadTokenFile(const FileReader& read_file, const std::str
 // True if `path` names an existing regular file (following symlinks).
 bool LocalFileExists(const std::string& path);
 
+// OK when `token` can be sent as a bearer token: no control characters (a block-scalar
+// token with an inner newline, or CRLF, would corrupt the request). `where` names its source.
+Status CheckBearerToken(std::string_view token, std::string_view where);
+
 }  // namespace pullkeeper::kube

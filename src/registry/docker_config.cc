@@ -13,6 +13,7 @@ StatusOr<DockerConfig> DockerConfig::Parse(std::string_view json) {
     return InvalidArgumentError(".dockerconfigjson is JSON but not an object");
   }
   auto auths = document.find("auths");
+  if (auths == document.end() && document.empty()) return DockerConfig();  // "{}": no entries
   if (auths == document.end()) {
     // An old-style .dockercfg body (registries at the top level) or an empty object; the
     // kubelet would find no credentials in it either.

@@ -26,6 +26,11 @@ Outcome DryRunOutcome(PlanAction action) {
 StatusOr<std::optional<kube::Secret>> ReadSecret(kube::KubeApi& api, const std::string& ns,
                                                  const std::string& name) {
   auto secret = api.GetSecret(ns, name);
+  if (secret.ok() && (secret->name != name || secret->namespace_name != ns)) {
+    return InternalError(fmt::format(
+        "reading secret {}/{}: the API server answered with secret {}/{}; nothing was written",
+        ns, name, secret->namespace_name, secret->name));
+  }
   if (secret.ok()) return std::optional<kube::Secret>(std::move(secret).value());
   if (secret.status().code() == StatusCode::kNotFound) return std::optional<kube::Secret>();
   return secret.status();
@@ -50,12 +55,6 @@ NamespaceResult SyncNamespace(kube::KubeApi& api, const std::string& namespace_n
     }
     auto plan = PlanPullSecret(namespace_name, state.secret, desired);
     if (!plan.ok()) return Failed(namespace_name, plan.status());
-    if (plan->replaced_unreadable_payload) {
-      log::Warn(kComponent, "replacing unreadable pull secret payload",
-                {{log::keys::kNamespace, namespace_name},
-                 {log::keys::kSecret, desired.name},
-                 {"reason", *plan->replaced_unreadable_payload}});
-    }
     kube::WriteMode mode = dry_run ? kube::WriteMode::kServerDryRun : kube::WriteMode::kPersist;
     Status written;
     Outcome outcome = Outcome::kUnchanged;

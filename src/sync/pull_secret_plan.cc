@@ -32,20 +32,21 @@ Status CheckUpdatableInPlace(const kube::Secret& existing) {
   return Status::Ok();
 }
 
-// Starts from the existing payload so entries of other registries survive.
-registry::DockerConfig ExistingDockerConfig(const kube::Secret& existing,
-                                            std::optional<std::string>* unreadable) {
+// Starts from the existing payload so entries of other registries survive. A payload that
+// cannot be read is left alone rather than replaced: it may hold other registries'
+// credentials in a shape pullkeeper does not understand (the legacy .dockercfg layout,
+// bytes that are not UTF-8), and losing them would break pulls pullkeeper never managed.
+StatusOr<registry::DockerConfig> ExistingDockerConfig(const kube::Secret& existing) {
   auto it = existing.data.find(kube::kDockerConfigJsonKey);
-  if (it == existing.data.end()) {
-    *unreadable = "the secret has no .dockerconfigjson key";
-    return {};
-  }
+  if (it == existing.data.end()) return registry::DockerConfig();
   auto parsed = registry::DockerConfig::Parse(it->second.reveal());
-  if (!parsed.ok()) {
-    *unreadable = parsed.status().message();
-    return {};
-  }
-  return std::move(parsed).value();
+  if (parsed.ok()) return parsed;
+  return FailedPreconditionError(fmt::format(
+      "secret {}/{} holds a {} pullkeeper cannot read ({}); it was left untouched so that no "
+      "other registry's credentials are lost. Fix or delete it (kubectl delete secret -n {} {}) "
+      "and rerun",
+      existing.namespace_name, existing.name, kube::kDockerConfigJsonKey,
+      parsed.status().message(), existing.namespace_name, existing.name));
 }
 
 }  // namespace
@@ -57,8 +58,8 @@ StatusOr<SecretPlan> PlanPullSecret(const std::string& namespace_name,
   registry::DockerConfig config;
   if (existing) {
     PK_RETURN_IF_ERROR(CheckUpdatableInPlace(*existing));
+    PK_ASSIGN_OR_RETURN(config, ExistingDockerConfig(*existing));
     plan.secret = *existing;
-    config = ExistingDockerConfig(*existing, &plan.replaced_unreadable_payload);
   } else {
     plan.secret = NewPullSecret(namespace_name, desired);
   }

@@ -34,14 +34,12 @@ enum class PlanAction { kCreate, kUpdate, kUnchanged };
 struct SecretPlan {
   PlanAction action = PlanAction::kUnchanged;
   kube::Secret secret;  // what to send: a new secret, or `existing` with the changes applied
-  // Set when the existing .dockerconfigjson could not be read and was replaced, so the
-  // caller can warn (its content was unusable to the kubelet anyway).
-  std::optional<std::string> replaced_unreadable_payload;
 };
 
 // `existing` is the secret currently in `namespace_name`, if any. Fails with
-// kFailedPrecondition when the existing secret cannot be updated in place (other type,
-// immutable), naming the secret and what to do.
+// kFailedPrecondition when the existing secret cannot be updated in place without losing
+// something (another type, immutable, a payload that cannot be read), naming the secret and
+// what to do.
 StatusOr<SecretPlan> PlanPullSecret(const std::string& namespace_name,
                                     const std::optional<kube::Secret>& existing,
                                     const DesiredPullSecret& desired);

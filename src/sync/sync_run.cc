@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "aws/ecr_registry_host.h"
 #include "aws/region.h"
 #include "base/log.h"
 #include "sync/namespace_writer.h"
@@ -19,6 +20,21 @@ namespace pullkeeper::sync {
 namespace {
 
 constexpr char kComponent[] = "sync";
+
+// Text from a peer, made safe to print: control characters (terminal escapes, newlines that
+// could forge a summary line) become \xNN, and length is capped.
+std::string EscapeForMessage(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text.substr(0, 200)) {
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > 200) out += "…";
+  return out;
+}
 
 struct Tokens {
   std::vector<registry::RegistryCredential> credentials;
@@ -78,6 +94,16 @@ StatusOr<Tokens> CredentialsFromTokens(const std::vector<aws::AuthorizationData>
   tokens.expires_at = SystemTime::max();
   std::map<std::string, const aws::AuthorizationData*> by_host;
   for (const aws::AuthorizationData& token : data) {
+    // The auths key comes from ECR's proxyEndpoint. Written unchecked, a wrong or hostile
+    // answer would add an entry under "" or overwrite another registry's credentials while
+    // the real ECR entry stayed stale.
+    auto host = aws::ParseEcrRegistry(token.registry_host);
+    if (!host.ok()) {
+      return InternalError(fmt::format(
+          "ECR answered with proxyEndpoint \"{}\", which is not an ECR registry host ({}); "
+          "nothing was written. Check --endpoint-url: it should reach the ECR API",
+          EscapeForMessage(token.proxy_endpoint), host.status().message()));
+    }
     by_host[token.registry_host] = &token;
     tokens.credentials.push_back({token.registry_host, token.username, token.password});
     tokens.registries.push_back(token.registry_host);
@@ -185,6 +211,9 @@ Status WriteAllNamespaces(const std::vector<std::string>& namespaces,
         any_page = true;
         std::vector<NamespaceWriters::Task> tasks;
         for (kube::Secret& secret : page) {
+          // A server (or proxy) that ignored the field selector must not get another
+          // secret rewritten under our name.
+          if (secret.name != desired.name) continue;
           auto it = index.find(secret.namespace_name);
           if (it == index.end() || done[it->second]) continue;
           done[it->second] = true;
@@ -264,7 +293,9 @@ SyncReport RunSync(const SyncOptions& given, SyncDependencies& deps) {
   }
   auto tokens = CredentialsFromTokens(*data, options.registry_aliases);
   if (!tokens.ok()) {
-    Stop(report, Stage::kConfiguration, tokens.status());
+    Stop(report,
+         tokens.status().code() == StatusCode::kInternal ? Stage::kAws : Stage::kConfiguration,
+         tokens.status());
     return report;
   }
   report.registries = tokens->registries;

@@ -69,11 +69,25 @@ TEST(PlanPullSecret, LeavesASecretWithIdenticalContentAlone) {
   EXPECT_EQ(second->action, PlanAction::kUnchanged);
 }
 
-TEST(PlanPullSecret, ReplacesAnUnreadablePayloadAndSaysSo) {
-  auto plan = PlanPullSecret("staging", Existing("not json"), Desired());
+TEST(PlanPullSecret, LeavesAnUnreadablePayloadAloneSoNoForeignEntryIsLost) {
+  const char* payloads[] = {
+      "not json",
+      R"({"other.example.com":{"auth":"dTpw"}})",  // the legacy .dockercfg layout
+      "{\"auths\":{\"other.example.com\":{\"password\":\"p\xe4ss\"}}}",  // not UTF-8
+  };
+  for (const char* payload : payloads) {
+    auto plan = PlanPullSecret("staging", Existing(payload), Desired());
+    ASSERT_FALSE(plan.ok()) << payload;
+    EXPECT_EQ(plan.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(plan.status().message().find("left untouched"), std::string::npos);
+  }
+}
+
+TEST(PlanPullSecret, AddsThePayloadWhenTheKeyIsMissing) {
+  kube::Secret existing = Existing("{}");
+  existing.data.clear();
+  auto plan = PlanPullSecret("staging", existing, Desired());
   ASSERT_TRUE(plan.ok());
-  EXPECT_EQ(plan->action, PlanAction::kUpdate);
-  ASSERT_TRUE(plan->replaced_unreadable_payload.has_value());
   EXPECT_EQ(Payload(plan->secret)["auths"][kEcrHost]["username"], "AWS");
 }
 
