@@ -26,6 +26,18 @@ TEST(CurlHttpClient, ConnectionRefusedIsUnavailableAndNamesTheUrl) {
   EXPECT_EQ(response.status().message().find("s3cr3t"), std::string::npos);
 }
 
+TEST(CurlHttpClient, RefusesHeaderValuesWithLineBreaksWithoutQuotingThem) {
+  CurlHttpClient client;
+  Request request;
+  request.url = "http://127.0.0.1:1/api";
+  request.headers = {{"Authorization", "Bearer s3cr3t\r\nX-Injected: yes"}};
+  auto response = client.Send(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(response.status().message().find("header Authorization"), std::string::npos);
+  EXPECT_EQ(response.status().message().find("s3cr3t"), std::string::npos);
+}
+
 TEST(CurlHttpClient, RefusesNonHttpSchemes) {
   CurlHttpClient client;
   Request request;

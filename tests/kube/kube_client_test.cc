@@ -130,6 +130,38 @@ TEST_F(HttpKubeApiTest, ListFailsWhenTheServerRepeatsAContinueToken) {
   EXPECT_EQ(list.status().code(), StatusCode::kInternal);
 }
 
+TEST_F(HttpKubeApiTest, ListFailsWhenContinueTokensCycle) {
+  http_->Respond(200, SecretListBody({"a"}, "A"));
+  http_->Respond(200, SecretListBody({"b"}, "B"));
+  http_->Respond(200, SecretListBody({"c"}, "A"));
+  auto list = api_->ListSecrets("", "");
+  ASSERT_FALSE(list.ok());
+  EXPECT_EQ(list.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(http_->requests().size(), 3u);
+}
+
+TEST_F(HttpKubeApiTest, SecretPagesSkipAnUnreadableSecretAndKeepTheOthers) {
+  json list = json::parse(SecretListBody({"a", "b"}, ""));
+  list["items"][0]["data"][".dockerconfigjson"] = "!!! not base64";
+  http_->Respond(200, list.dump());
+  std::vector<std::string> seen;
+  Status status = api_->ForEachSecretPage("", "", [&](std::vector<Secret>&& page) {
+    for (const Secret& secret : page) seen.push_back(secret.namespace_name);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(seen, std::vector<std::string>{"b"});
+}
+
+TEST_F(HttpKubeApiTest, DryRunWritesCarryTheServersDryRunParameter) {
+  http_->Respond(201, SecretBody("prod", "ecr", "7"));
+  Secret secret;
+  secret.name = "ecr";
+  ASSERT_TRUE(api_->CreateSecret("prod", secret, WriteMode::kServerDryRun).ok());
+  EXPECT_NE(http_->requests().back().url.find("/secrets?dryRun=All"), std::string::npos)
+      << http_->requests().back().url;
+}
+
 TEST_F(HttpKubeApiTest, ListNamespacesReadsLabelsAndPhase) {
   http_->Respond(200, R"({"kind":"NamespaceList","metadata":{"resourceVersion":"5"},"items":[
       {"metadata":{"name":"default","labels":{"team":"a"}},"status":{"phase":"Active"}},

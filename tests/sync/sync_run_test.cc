@@ -40,8 +40,8 @@ class ScriptedEcr : public aws::EcrApi {
     requests.push_back(request);
     if (!error.ok()) return error;
     aws::AuthorizationData data;
-    data.proxy_endpoint = std::string("https://") + kEcrHost;
-    data.registry_host = kEcrHost;
+    data.proxy_endpoint = std::string("https://") + registry_host;
+    data.registry_host = registry_host;
     data.account_id = "123456789012";
     data.username = SecretString("AWS");
     data.password = SecretString(kPassword);
@@ -49,6 +49,7 @@ class ScriptedEcr : public aws::EcrApi {
     return std::vector<aws::AuthorizationData>{data};
   }
   Status error;
+  std::string registry_host = kEcrHost;
   std::vector<aws::EcrTokenRequest> requests;
 };
 
@@ -272,6 +273,34 @@ TEST_F(SyncRunTest, MalformedRegistryIdIsAConfigurationError) {
   ecr_.error = InvalidArgumentError("registry id \"12345\" is not 12 digits");
   options_.namespaces = {"staging"};
   EXPECT_EQ(Run().failed_stage, Stage::kConfiguration);
+}
+
+TEST_F(SyncRunTest, AProxyEndpointThatIsNoEcrHostWritesNothing) {
+  for (const char* host : {"", "other.example.com", "https://"}) {
+    FakeKubeApi::AddNamespace(kube_, "staging");
+    ecr_.registry_host = host;
+    options_.namespaces = {"staging"};
+    SyncReport report = Run();
+    EXPECT_EQ(report.failed_stage, Stage::kAws) << host;
+    EXPECT_NE(report.fatal.message().find("not an ECR registry host"), std::string::npos);
+    EXPECT_FALSE(kube_.secrets.count({"staging", "ecr-registry"}));
+  }
+}
+
+TEST_F(SyncRunTest, IgnoresListedSecretsOfAnotherNameAndWritesOnlyItsOwn) {
+  FakeKubeApi::AddNamespace(kube_, "staging");
+  kube::Secret victim;
+  victim.name = "zzz-victim";
+  victim.namespace_name = "staging";
+  victim.type = kube::kDockerConfigJsonType;
+  FakeKubeApi::AddSecret(kube_, victim);
+  kube_.ignore_field_selector = true;
+  options_.namespaces = {"staging"};
+  SyncReport report = Run();
+  ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
+  EXPECT_EQ(report.namespaces[0].outcome, Outcome::kCreated);
+  EXPECT_TRUE(CallsStartingWith("update").empty());
+  EXPECT_TRUE(kube_.secrets.at({"staging", "zzz-victim"}).data.empty());
 }
 
 TEST_F(SyncRunTest, MissingRegionIsAConfigurationError) {

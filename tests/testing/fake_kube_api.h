@@ -28,6 +28,7 @@ class FakeKubeApi : public kube::KubeApi {
     int conflicts_before_update = 0;            // the next N updates answer 409
     size_t list_page_size = 0;                  // 0: ForEachSecretPage hands over one page
     Status fail_list_after_first_page;          // when set, the second page fails with it
+    bool ignore_field_selector = false;         // lists every secret, as a broken proxy might
     int next_version = 100;
   };
 
@@ -65,7 +66,7 @@ class FakeKubeApi : public kube::KubeApi {
     std::string wanted(field_selector.substr(field_selector.find('=') + 1));
     kube::SecretList list;
     for (const auto& [key, secret] : state_.secrets) {
-      if (secret.name == wanted) list.items.push_back(secret);
+      if (secret.name == wanted || state_.ignore_field_selector) list.items.push_back(secret);
     }
     return list;
   }
