@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/printable.h"
 
 namespace pullkeeper::cli {
 namespace {
@@ -42,7 +43,7 @@ std::string FormatSyncSummaryText(const sync::SyncReport& report, bool dry_run) 
   out += fmt::format("{:<{}}  {:<12}  {}\n", "NAMESPACE", name_width, "RESULT", "DETAIL");
   for (const auto& r : report.namespaces) {
     out += fmt::format("{:<{}}  {:<12}  {}\n", r.namespace_name, name_width,
-                       sync::OutcomeName(r.outcome), r.error.ok() ? "" : r.error.message());
+                       sync::OutcomeName(r.outcome), r.error.ok() ? "" : Printable(r.error.message()));
   }
   size_t failed = report.CountOutcome(sync::Outcome::kFailed);
   size_t count = report.namespaces.size();

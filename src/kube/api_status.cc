@@ -1,10 +1,13 @@
 #include "kube/api_status.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/printable.h"
 
 namespace pullkeeper::kube {
 namespace {
@@ -158,9 +161,46 @@ std::optional<ApiStatus> ParseApiStatus(std::string_view body) {
   return status;
 }
 
-std::string BodySnippet(std::string_view body) {
+// A server's message, fit for a log line: registered secrets removed, long base64 runs (an
+// admission webhook that echoes the request body would echo the encoded pull secret) cut
+// out, control characters escaped, and the length capped (a 20 MB message is an attack, not
+// a diagnosis).
+std::string ScrubServerMessage(std::string_view message) {
+  constexpr size_t kMaxBytes = 1000;
+  constexpr size_t kLongestPlainRun = 40;
+  std::string redacted = log::Redact(message.substr(0, 64 * 1024));
+  std::string out;
+  size_t run_start = std::string::npos;
+  auto flush_run = [&](size_t end) {
+    if (run_start == std::string::npos) return;
+    if (end - run_start > kLongestPlainRun) {
+      out += "<encoded data removed>";
+    } else {
+      out.append(redacted, run_start, end - run_start);
+    }
+    run_start = std::string::npos;
+  };
+  for (size_t i = 0; i < redacted.size() && out.size() < kMaxBytes; ++i) {
+    unsigned char c = static_cast<unsigned char>(redacted[i]);
+    bool base64_char = std::isalnum(c) || c == '+' || c == '/' || c == '=';
+    if (base64_char) {
+      if (run_start == std::string::npos) run_start = i;
+      continue;
+    }
+    flush_run(i);
+    out.push_back(static_cast<char>(c));
+  }
+  flush_run(redacted.size());
+  bool truncated = out.size() >= kMaxBytes || message.size() > 64 * 1024;
+  return Printable(out, kMaxBytes) + (truncated ? "…(truncated)" : "");
+}
+
+std::string BodySnippet(std::string_view raw_body) {
   constexpr size_t kMaxBytes = 120;
-  if (body.empty()) return "(empty body)";
+  if (raw_body.empty()) return "(empty body)";
+  // Redact before cutting: a token cut in half no longer matches the redactor.
+  std::string redacted = log::Redact(raw_body.substr(0, 64 * 1024));
+  std::string_view body = redacted;
   std::string snippet;
   for (char c : body.substr(0, kMaxBytes)) {
     unsigned char u = static_cast<unsigned char>(c);
@@ -191,7 +231,7 @@ Status ApiErrorFromResponse(const http::Response& response, const ApiRequest& re
   }
   StatusCode mapped = CodeFor(code, *status);
   std::string reason = status->reason.empty() ? std::string(DefaultReason(code)) : status->reason;
-  std::string cause = status->message.empty() ? "(no message)" : status->message;
+  std::string cause = status->message.empty() ? "(no message)" : ScrubServerMessage(status->message);
   return Status(mapped, Compose(request, cause, code, reason, Hint(mapped, *status, request)));
 }
 

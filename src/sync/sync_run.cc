@@ -14,27 +14,13 @@
 #include "aws/ecr_registry_host.h"
 #include "aws/region.h"
 #include "base/log.h"
+#include "base/printable.h"
 #include "sync/namespace_writer.h"
 
 namespace pullkeeper::sync {
 namespace {
 
 constexpr char kComponent[] = "sync";
-
-// Text from a peer, made safe to print: control characters (terminal escapes, newlines that
-// could forge a summary line) become \xNN, and length is capped.
-std::string EscapeForMessage(std::string_view text) {
-  std::string out;
-  for (unsigned char c : text.substr(0, 200)) {
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (text.size() > 200) out += "…";
-  return out;
-}
 
 struct Tokens {
   std::vector<registry::RegistryCredential> credentials;
@@ -102,7 +88,7 @@ StatusOr<Tokens> CredentialsFromTokens(const std::vector<aws::AuthorizationData>
       return InternalError(fmt::format(
           "ECR answered with proxyEndpoint \"{}\", which is not an ECR registry host ({}); "
           "nothing was written. Check --endpoint-url: it should reach the ECR API",
-          EscapeForMessage(token.proxy_endpoint), host.status().message()));
+          Printable(token.proxy_endpoint, 200), host.status().message()));
     }
     by_host[token.registry_host] = &token;
     tokens.credentials.push_back({token.registry_host, token.username, token.password});

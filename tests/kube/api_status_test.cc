@@ -1,5 +1,7 @@
 #include "kube/api_status.h"
 
+#include "base/log.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -104,6 +106,37 @@ TEST(ApiErrorFromResponse, ForbiddenNamesTheNamespaceAndTheRbacFile) {
             std::string::npos)
       << status.message();
   EXPECT_NE(status.message().find("deploy/rbac.yaml"), std::string::npos);
+}
+
+TEST(ApiErrorFromResponse, AnEchoedRequestBodyIsCutOutOfTheMessage) {
+  // An admission webhook that quotes the request: the encoded pull secret must not reach a log.
+  std::string encoded(600, 'Q');
+  Status status = ApiErrorFromResponse(
+      Answer(422, R"({"kind":"Status","status":"Failure","reason":"Invalid","code":422,)"
+                  R"("message":"denied: {\"data\":{\".dockerconfigjson\":\")" + encoded +
+                      R"(\"}}\nforged line"})"),
+      SecretGet());
+  EXPECT_EQ(status.message().find(std::string(41, 'Q')), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("<encoded data removed>"), std::string::npos);
+  EXPECT_EQ(status.message().find('\n'), std::string::npos);
+}
+
+TEST(ApiErrorFromResponse, AHugeMessageIsCapped) {
+  std::string huge(5 * 1024 * 1024, 'x');
+  for (size_t i = 0; i < huge.size(); i += 10) huge[i] = ' ';
+  Status status = ApiErrorFromResponse(
+      Answer(500, R"({"kind":"Status","status":"Failure","code":500,"message":")" + huge + "\"}"),
+      SecretGet());
+  EXPECT_LT(status.message().size(), 3000u);
+  EXPECT_NE(status.message().find("(truncated)"), std::string::npos);
+}
+
+TEST(BodySnippet, RedactsBeforeCuttingSoHalfATokenNeverShows) {
+  std::string token(200, 't');
+  token[0] = 'T';
+  log::RegisterSecret(token);
+  std::string snippet = BodySnippet("Unauthorized: Bearer " + token);
+  EXPECT_EQ(snippet.find("Ttttt"), std::string::npos) << snippet;
 }
 
 TEST(ApiErrorFromResponse, UnauthorizedNamesTheUser) {
