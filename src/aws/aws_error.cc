@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/sigv4_signer.h"
+#include "base/bounded_json.h"
 #include "base/log.h"
 
 namespace pullkeeper::aws {
@@ -97,7 +98,7 @@ std::string JsonString(const nlohmann::json& object, const char* key) {
 }
 
 void ParseJsonBody(std::string_view body, AwsError* error) {
-  auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto json = ParseBoundedJson(body);
   if (json.is_discarded() || !json.is_object()) return;
   if (error->code.empty()) error->code = ShapeName(JsonString(json, "code"));
   if (error->code.empty()) error->code = ShapeName(JsonString(json, "__type"));

@@ -9,6 +9,7 @@
 
 #include "aws/ecr_registry_host.h"
 #include "base/base64.h"
+#include "base/bounded_json.h"
 #include "base/log.h"
 
 namespace pullkeeper::aws {
@@ -132,7 +133,11 @@ StatusOr<AuthorizationData> ParseEntry(const Json& entry, size_t index, EcrServi
 StatusOr<std::vector<AuthorizationData>> ParseAuthorizationTokenResponse(std::string_view body,
                                                                          EcrService service,
                                                                          SystemTime now) {
-  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  Json json = ParseBoundedJson(body, &too_deep);
+  if (too_deep)
+    return InternalError(
+        "the GetAuthorizationToken answer nests deeper than any real one; refusing it");
   if (json.is_discarded() || !json.is_object()) {
     return InternalError(fmt::format("the response is not a JSON object ({} bytes)", body.size()));
   }

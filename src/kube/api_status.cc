@@ -1,11 +1,11 @@
 #include "kube/api_status.h"
 
-#include <cctype>
-
 #include <fmt/format.h>
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "base/bounded_json.h"
 #include "base/log.h"
 #include "base/printable.h"
 
@@ -134,7 +134,7 @@ std::string Compose(const ApiRequest& request, std::string_view cause, long code
 }  // namespace
 
 std::optional<ApiStatus> ParseApiStatus(std::string_view body) {
-  json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  json document = ParseBoundedJson(body);
   if (!document.is_object() || StringField(document, "kind") != "Status") return std::nullopt;
   ApiStatus status;
   status.status = StringField(document, "status");
@@ -231,7 +231,8 @@ Status ApiErrorFromResponse(const http::Response& response, const ApiRequest& re
   }
   StatusCode mapped = CodeFor(code, *status);
   std::string reason = status->reason.empty() ? std::string(DefaultReason(code)) : status->reason;
-  std::string cause = status->message.empty() ? "(no message)" : ScrubServerMessage(status->message);
+  std::string cause =
+      status->message.empty() ? "(no message)" : ScrubServerMessage(status->message);
   return Status(mapped, Compose(request, cause, code, reason, Hint(mapped, *status, request)));
 }
 

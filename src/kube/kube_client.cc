@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/base64.h"
+#include "base/bounded_json.h"
 #include "base/log.h"
 #include "base/version.h"
 #include "http/curl_http_client.h"
@@ -244,7 +245,14 @@ StatusOr<http::Response> HttpKubeApi::Call(const ApiRequest& what, std::string_v
 StatusOr<json> HttpKubeApi::CallJson(const ApiRequest& what, std::string_view method,
                                      const std::string& path, const std::string& body) {
   PK_ASSIGN_OR_RETURN(http::Response response, Call(what, method, path, body));
-  json document = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  json document = ParseBoundedJson(response.body, &too_deep);
+  if (too_deep) {
+    return InternalError(fmt::format("{} {}: the answer from {} nests deeper than any Kubernetes "
+                                     "object ({} levels); refusing it",
+                                     what.verb, what.object,
+                                     http::RedactUrl(config_.server + path), kMaxJsonDepth));
+  }
   if (!document.is_object()) {
     return InternalError(log::Redact(
         fmt::format("{} {}: the answer from {} is not a JSON object: {}", what.verb, what.object,

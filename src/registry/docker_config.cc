@@ -1,11 +1,16 @@
 #include "registry/docker_config.h"
 
 #include "base/base64.h"
+#include "base/bounded_json.h"
 
 namespace pullkeeper::registry {
 
 StatusOr<DockerConfig> DockerConfig::Parse(std::string_view json) {
-  nlohmann::json document = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  nlohmann::json document = ParseBoundedJson(json, &too_deep);
+  if (too_deep) {
+    return InvalidArgumentError(".dockerconfigjson nests deeper than a Docker config can");
+  }
   if (document.is_discarded()) {
     return InvalidArgumentError(".dockerconfigjson is not valid JSON");
   }
