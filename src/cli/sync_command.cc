@@ -76,6 +76,7 @@ int RunSyncCommand(SyncCommandFlags& flags) {
   auto aliases = ParseAliases(flags.registry_aliases);
   if (!aliases.ok()) return Fail(kExitUsage, aliases.status());
   options.registry_aliases = std::move(aliases).value();
+  options.timeout = std::chrono::seconds(flags.timeout_seconds);
 
   ProcessEnvironment env;
   Clock& clock = DefaultClock();

@@ -14,6 +14,7 @@ struct SyncCommandFlags {
   sync::SyncOptions options;
   std::vector<std::string> registry_aliases;  // "HOST=ECR_HOST", parsed in RunSyncCommand
   std::string output = "text";
+  int timeout_seconds = 300;
 };
 
 // Adds the `sync` subcommand and its flags to `app`; values land in `flags`.

@@ -51,7 +51,13 @@ CLI::App* AddSyncCommand(CLI::App& app, SyncCommandFlags& flags) {
       ->envname("PULLKEEPER_SECRET_NAME")
       ->capture_default_str();
 
-  sync->add_flag("--dry-run", o.dry_run, "print the plan and write nothing")
+  sync->add_option("--timeout", flags.timeout_seconds,
+                   "seconds the whole run may take; namespaces not reached by then fail")
+      ->envname("PULLKEEPER_TIMEOUT")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  sync->add_flag("--dry-run", o.dry_run,
+                 "send every write as the API server's dry run: checked, nothing stored")
       ->envname("PULLKEEPER_DRY_RUN");
   sync->add_option("--output", flags.output, "summary format: text or json")
       ->envname("PULLKEEPER_OUTPUT")

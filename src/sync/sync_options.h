@@ -1,6 +1,7 @@
 // What one `pullkeeper sync` run is asked to do, after flags and environment are parsed.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -33,6 +34,10 @@ struct SyncOptions {
   std::string secret_name = "ecr-registry";
 
   bool dry_run = false;
+  // The whole run's budget. Namespaces not started when it runs out are reported as failed,
+  // so a slow or hanging API server ends in a summary and exit 1 rather than in the
+  // CronJob's activeDeadlineSeconds killing the pod silently.
+  std::chrono::seconds timeout{300};
 };
 
 // Trims and de-duplicates the namespace lists (dropping empty entries), then checks what can

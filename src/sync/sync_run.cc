@@ -138,7 +138,8 @@ StatusOr<std::vector<std::string>> ChooseNamespaces(const SyncOptions& options,
 class NamespaceWriters {
  public:
   NamespaceWriters(std::unique_ptr<kube::KubeApi> first, size_t namespaces,
-                   SyncDependencies& deps) {
+                   SyncDependencies& deps, SystemTime deadline, std::chrono::seconds timeout)
+      : clock_(deps.clock), deadline_(deadline), timeout_(timeout) {
     apis_.push_back(std::move(first));
     int wanted = std::clamp<int>(std::min<int>(deps.concurrency, static_cast<int>(namespaces)),
                                  1, 64);
@@ -163,6 +164,14 @@ class NamespaceWriters {
     auto work = [&](kube::KubeApi& api) {
       for (size_t t = next++; t < tasks.size(); t = next++) {
         Task& task = tasks[t];
+        if (clock_.Now() >= deadline_) {
+          results[task.index] = {namespaces[task.index], Outcome::kFailed,
+                                 DeadlineExceededError(fmt::format(
+                                     "not attempted: the run's --timeout of {}s ran out first; "
+                                     "look at the API server's latency, or raise --timeout",
+                                     timeout_.count()))};
+          continue;
+        }
         results[task.index] = SyncNamespace(api, namespaces[task.index], std::move(task.state),
                                             desired, dry_run, kMaxWriteAttempts);
       }
@@ -176,6 +185,9 @@ class NamespaceWriters {
 
  private:
   std::vector<std::unique_ptr<kube::KubeApi>> apis_;
+  Clock& clock_;
+  SystemTime deadline_;
+  std::chrono::seconds timeout_;
 };
 
 // Learns each namespace's secret from one paginated list and writes each page's namespaces
@@ -249,6 +261,7 @@ void LogOutcome(const SyncReport& report, std::chrono::steady_clock::duration el
 
 SyncReport RunSync(const SyncOptions& given, SyncDependencies& deps) {
   auto started = std::chrono::steady_clock::now();
+  SystemTime deadline = deps.clock.Now() + given.timeout;
   SyncOptions options = given;
   SyncReport report;
   report.secret_name = options.secret_name;
@@ -312,7 +325,8 @@ SyncReport RunSync(const SyncOptions& given, SyncDependencies& deps) {
 
   DesiredPullSecret desired{options.secret_name, std::move(tokens->credentials),
                             tokens->expires_at};
-  NamespaceWriters writers(std::move(api).value(), namespaces->size(), deps);
+  NamespaceWriters writers(std::move(api).value(), namespaces->size(), deps, deadline,
+                           options.timeout);
   Status written =
       WriteAllNamespaces(*namespaces, desired, options.dry_run, writers, report.namespaces);
   if (!written.ok()) {

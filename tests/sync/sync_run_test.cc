@@ -303,6 +303,32 @@ TEST_F(SyncRunTest, IgnoresListedSecretsOfAnotherNameAndWritesOnlyItsOwn) {
   EXPECT_TRUE(kube_.secrets.at({"staging", "zzz-victim"}).data.empty());
 }
 
+TEST_F(SyncRunTest, NamespacesNotReachedBeforeTheTimeoutFailWithTheReason) {
+  class SlowApi : public FakeKubeApi {
+   public:
+    SlowApi(State& state, testing::FakeClock& clock) : FakeKubeApi(state), clock_(clock) {}
+    StatusOr<kube::Secret> CreateSecret(std::string_view ns, const kube::Secret& secret,
+                                        kube::WriteMode mode) override {
+      clock_.Advance(std::chrono::seconds(200));  // each write takes 200 s
+      return FakeKubeApi::CreateSecret(ns, secret, mode);
+    }
+   private:
+    testing::FakeClock& clock_;
+  };
+  for (const char* ns : {"a", "b", "c"}) FakeKubeApi::AddNamespace(kube_, ns);
+  options_.namespaces = {"a", "b", "c"};
+  options_.timeout = std::chrono::seconds(300);
+  SyncDependencies deps{env_, clock_, credentials_, ecr_,
+                        [this]() -> StatusOr<std::unique_ptr<kube::KubeApi>> {
+                          return std::unique_ptr<kube::KubeApi>(new SlowApi(kube_, clock_));
+                        },
+                        1};
+  SyncReport report = RunSync(options_, deps);
+  EXPECT_EQ(report.CountOutcome(Outcome::kCreated), 2u);
+  ASSERT_EQ(report.namespaces[2].outcome, Outcome::kFailed);
+  EXPECT_EQ(report.namespaces[2].error.code(), StatusCode::kDeadlineExceeded);
+}
+
 TEST_F(SyncRunTest, MissingRegionIsAConfigurationError) {
   env_ = MapEnvironment();
   env_.Set("HOME", "/nonexistent-home");
