@@ -49,8 +49,15 @@ std::string RedactUrl(std::string_view url) {
     if (!first) out.push_back('&');
     first = false;
     size_t eq = pair.find('=');
-    out.append(pair.substr(0, eq));
-    if (eq != std::string_view::npos) out.append("=REDACTED");
+    std::string_view key = pair.substr(0, eq);
+    out.append(key);
+    if (eq != std::string_view::npos) {
+      // Paging and selector parameters carry no secrets and say which request failed;
+      // every other value (signatures, tokens in pre-signed URLs) is hidden.
+      bool harmless = key == "limit" || key == "fieldSelector" || key == "labelSelector" ||
+                      key == "dryRun" || key == "watch" || key == "timeoutSeconds";
+      out.append(harmless ? pair.substr(eq) : std::string_view("=REDACTED"));
+    }
     if (amp == std::string_view::npos) break;
     params.remove_prefix(amp + 1);
   }

@@ -58,7 +58,8 @@ class HttpClient {
 };
 
 // Returns `url` with userinfo removed and query values replaced by "REDACTED", fit for logs
-// and error messages (pre-signed URLs carry signatures and tokens in the query).
+// and error messages (pre-signed URLs carry signatures and tokens in the query). Kubernetes
+// paging and selector values (limit, fieldSelector, labelSelector, ...) are kept.
 std::string RedactUrl(std::string_view url);
 
 }  // namespace pullkeeper::http

@@ -210,7 +210,10 @@ StatusOr<http::Response> HttpKubeApi::Call(const ApiRequest& what, std::string_v
     if (!response.ok()) {
       // Timeouts are transient like any transport failure: callers requeue either way.
       Status failed = UnavailableError(log::Redact(fmt::format(
-          "{} {}: {}{}", what.verb, what.object, response.status().message(), retries)));
+          "{} {}: {}{}; check that the API server of {} is reachable from here (address, "
+          "network policy, proxy, and for TLS errors the CA in the kubeconfig)",
+          what.verb, what.object, response.status().message(), retries,
+          config_.description.empty() ? config_.server : config_.description)));
       if (last || !IsRead(method)) return failed;
       clock_.SleepFor(options_.first_retry_delay * (1 << std::min(attempt - 1, 10)));
       continue;

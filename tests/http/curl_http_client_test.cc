@@ -10,6 +10,8 @@ TEST(RedactUrl, RemovesUserinfoAndQueryValues) {
             "https://example.test:8443/a/b?X-Amz-Signature=REDACTED&x=REDACTED");
   EXPECT_EQ(RedactUrl("http://127.0.0.1:5000"), "http://127.0.0.1:5000");
   EXPECT_EQ(RedactUrl("http://h/p?flag"), "http://h/p?flag");
+  EXPECT_EQ(RedactUrl("https://k:6443/api/v1/secrets?limit=100&fieldSelector=metadata.name%3Dx"),
+            "https://k:6443/api/v1/secrets?limit=100&fieldSelector=metadata.name%3Dx");
 }
 
 TEST(CurlHttpClient, ConnectionRefusedIsUnavailableAndNamesTheUrl) {
