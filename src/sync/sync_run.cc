@@ -196,9 +196,15 @@ class NamespaceWriters {
 // secrets cluster-wide (the least-privilege Role in deploy/) each namespace is read instead;
 // a list that breaks off midway leaves its remaining namespaces to be read one by one.
 Status WriteAllNamespaces(const std::vector<std::string>& namespaces,
-                          const DesiredPullSecret& desired, bool dry_run,
+                          const DesiredPullSecret& desired, bool dry_run, bool list_first,
                           NamespaceWriters& writers, std::vector<NamespaceResult>& results) {
   results.assign(namespaces.size(), {});
+  if (!list_first) {
+    std::vector<NamespaceWriters::Task> tasks;
+    for (size_t i = 0; i < namespaces.size(); ++i) tasks.push_back({i, KnownState{}});
+    writers.Write(tasks, namespaces, desired, dry_run, results);
+    return Status::Ok();
+  }
   std::unordered_map<std::string_view, size_t> index;
   for (size_t i = 0; i < namespaces.size(); ++i) index.emplace(namespaces[i], i);
   std::vector<bool> done(namespaces.size(), false);
@@ -327,8 +333,13 @@ SyncReport RunSync(const SyncOptions& given, SyncDependencies& deps) {
                             tokens->expires_at};
   NamespaceWriters writers(std::move(api).value(), namespaces->size(), deps, deadline,
                            options.timeout);
-  Status written =
-      WriteAllNamespaces(*namespaces, desired, options.dry_run, writers, report.namespaces);
+  // A few named namespaces are read one by one: that costs at most a request or two more than
+  // the list, needs only the per-namespace Role of deploy/rbac.yaml, and leaves no refused
+  // cluster-wide list in the audit log every run. Anything larger is learned from one list.
+  bool list_first = options.all_namespaces || !options.namespace_selector.empty() ||
+                    namespaces->size() > kMaxNamespacesReadOneByOne;
+  Status written = WriteAllNamespaces(*namespaces, desired, options.dry_run, list_first, writers,
+                                      report.namespaces);
   if (!written.ok()) {
     report.namespaces.clear();
     Stop(report, Stage::kKubernetes, written.WithContext("reading the current pull secrets"));

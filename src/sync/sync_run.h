@@ -34,6 +34,10 @@ struct SyncDependencies {
 // Attempts per namespace when a write meets a concurrent change (409) or a concurrent create.
 inline constexpr int kMaxWriteAttempts = 5;
 
+// Up to this many namespaces named with --namespaces are read with one GET each instead of
+// one cluster-wide list (which the least-privilege Role cannot do).
+inline constexpr size_t kMaxNamespacesReadOneByOne = 3;
+
 // Never fails as a whole: a stage that stops the run is in report.failed_stage/fatal, and
 // per-namespace failures are in report.namespaces.
 SyncReport RunSync(const SyncOptions& options, SyncDependencies& deps);

@@ -98,18 +98,19 @@ class SyncRunTest : public ::testing::Test {
 };
 
 TEST_F(SyncRunTest, UpdatesExistingSecretsInPlaceWithOneListAndOneWriteEach) {
-  for (const char* ns : {"staging", "production"}) {
+  for (const char* ns : {"staging", "production", "qa", "dev"}) {
     FakeKubeApi::AddNamespace(kube_, ns);
     SeedExpiredSecret(ns);
   }
-  options_.namespaces = {"staging", "production"};
+  options_.namespaces = {"staging", "production", "qa", "dev"};
   SyncReport report = Run();
   ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
-  EXPECT_EQ(report.CountOutcome(Outcome::kUpdated), 2u);
+  EXPECT_EQ(report.CountOutcome(Outcome::kUpdated), 4u);
   // Writes follow the list's order, one per namespace, after the single list.
-  EXPECT_EQ(kube_.calls, (std::vector<std::string>{"list secrets metadata.name=ecr-registry",
-                                                   "update production/ecr-registry",
-                                                   "update staging/ecr-registry"}));
+  EXPECT_EQ(kube_.calls, (std::vector<std::string>{
+                             "list secrets metadata.name=ecr-registry", "update dev/ecr-registry",
+                             "update production/ecr-registry", "update qa/ecr-registry",
+                             "update staging/ecr-registry"}));
   EXPECT_EQ(report.namespaces[0].namespace_name, "staging");  // the report keeps the asked order
   const kube::Secret& staging = kube_.secrets.at({"staging", "ecr-registry"});
   EXPECT_EQ(staging.uid, "uid-staging");
@@ -117,6 +118,19 @@ TEST_F(SyncRunTest, UpdatesExistingSecretsInPlaceWithOneListAndOneWriteEach) {
   EXPECT_EQ(staging.labels.at(kManagedByLabel), "pullkeeper");
   auto payload = nlohmann::json::parse(staging.data.at(kube::kDockerConfigJsonKey).reveal());
   EXPECT_EQ(payload["auths"][kEcrHost]["password"], kPassword);
+}
+
+TEST_F(SyncRunTest, AFewNamedNamespacesAreReadOneByOneWithoutAClusterWideList) {
+  for (const char* ns : {"staging", "production"}) {
+    FakeKubeApi::AddNamespace(kube_, ns);
+    SeedExpiredSecret(ns);
+  }
+  options_.namespaces = {"staging", "production"};
+  SyncReport report = Run();
+  ASSERT_TRUE(report.AllSucceeded());
+  EXPECT_TRUE(CallsStartingWith("list").empty());
+  EXPECT_EQ(CallsStartingWith("get").size(), 2u);
+  EXPECT_EQ(CallsStartingWith("update").size(), 2u);
 }
 
 TEST_F(SyncRunTest, CreatesAbsentSecretsAndWritesAliases) {
@@ -151,7 +165,7 @@ TEST_F(SyncRunTest, RetriesAConflictAgainstTheFreshVersion) {
   SyncReport report = Run();
   ASSERT_TRUE(report.AllSucceeded());
   EXPECT_EQ(CallsStartingWith("update").size(), 3u);
-  EXPECT_EQ(CallsStartingWith("get").size(), 2u);
+  EXPECT_EQ(CallsStartingWith("get").size(), 3u);  // the first read, then one per conflict
 }
 
 TEST_F(SyncRunTest, GivesUpOnEndlessConflictsWithAClearMessage) {
@@ -171,7 +185,8 @@ TEST_F(SyncRunTest, FallsBackToPerNamespaceReadsWhenListingIsForbidden) {
     SeedExpiredSecret(ns);
   }
   kube_.fail_list_secrets = PermissionDeniedError("cannot list secrets at the cluster scope");
-  options_.namespaces = {"staging", "production"};
+  options_.namespace_selector = "";
+  options_.all_namespaces = true;
   SyncReport report = Run();
   ASSERT_TRUE(report.AllSucceeded());
   EXPECT_EQ(CallsStartingWith("get").size(), 2u);
@@ -185,11 +200,12 @@ TEST_F(SyncRunTest, WritesEachPageBeforeReadingTheNextAndReadsTheRestWhenTheList
   }
   kube_.list_page_size = 2;
   kube_.fail_list_after_first_page = UnavailableError("connection reset");
-  options_.namespaces = {"a", "b", "c", "d"};
+  options_.all_namespaces = true;
   SyncReport report = Run();
   ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
   EXPECT_EQ(kube_.calls, (std::vector<std::string>{
-                             "list secrets metadata.name=ecr-registry", "update a/ecr-registry",
+                             "list namespaces", "list secrets metadata.name=ecr-registry",
+                             "update a/ecr-registry",
                              "update b/ecr-registry", "get c/ecr-registry",
                              "update c/ecr-registry", "get d/ecr-registry",
                              "update d/ecr-registry"}));
@@ -198,7 +214,7 @@ TEST_F(SyncRunTest, WritesEachPageBeforeReadingTheNextAndReadsTheRestWhenTheList
 TEST_F(SyncRunTest, ListingSecretsUnauthenticatedStopsTheRunAsAKubernetesFailure) {
   FakeKubeApi::AddNamespace(kube_, "staging");
   kube_.fail_list_secrets = UnauthenticatedError("Unauthorized");
-  options_.namespaces = {"staging"};
+  options_.all_namespaces = true;
   SyncReport report = Run();
   EXPECT_EQ(report.failed_stage, Stage::kKubernetes);
   EXPECT_TRUE(CallsStartingWith("create").empty());
@@ -295,7 +311,7 @@ TEST_F(SyncRunTest, IgnoresListedSecretsOfAnotherNameAndWritesOnlyItsOwn) {
   victim.type = kube::kDockerConfigJsonType;
   FakeKubeApi::AddSecret(kube_, victim);
   kube_.ignore_field_selector = true;
-  options_.namespaces = {"staging"};
+  options_.all_namespaces = true;
   SyncReport report = Run();
   ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
   EXPECT_EQ(report.namespaces[0].outcome, Outcome::kCreated);

@@ -42,6 +42,17 @@ size_t TrailingSpaceLength(std::string_view s) {
   return 0;
 }
 
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsWordSeparator(char c) { return c == '_' || c == '-' || c == '.'; }
+
+constexpr size_t kMaxQuotedName = 64;
+// The longest word in an AWS setting name is about a dozen letters ("multiregion",
+// "registration"); a secret key is one 40-character word.
+constexpr size_t kMaxSettingWord = 24;
+constexpr size_t kMaxProfileWord = 32;
+constexpr size_t kMaxMixedProfileWord = 16;
+
 }  // namespace
 
 std::string_view Strip(std::string_view s) {
@@ -131,6 +142,58 @@ bool IsValidUtf8(std::string_view s) {
       if (k == 1 ? (next < low || next > high) : (next & 0xC0) != 0x80) return false;
     }
     i += extra + 1;
+  }
+  return true;
+}
+
+bool LooksLikeSettingName(std::string_view s) {
+  if (s.empty() || s.size() > kMaxQuotedName) return false;
+  bool has_lower = false, has_upper = false;
+  int digits = 0;
+  size_t word = 0;
+  for (char c : s) {
+    if (IsWordSeparator(c)) {
+      word = 0;
+      continue;
+    }
+    if (++word > kMaxSettingWord) return false;
+    if (c >= 'a' && c <= 'z') {
+      has_lower = true;
+    } else if (c >= 'A' && c <= 'Z') {
+      has_upper = true;
+    } else if (IsAsciiDigit(c)) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return has_lower != has_upper && digits <= 3;
+}
+
+bool LooksLikeProfileName(std::string_view s) {
+  if (s.empty() || s.size() > kMaxQuotedName) return false;
+  size_t word = 0;
+  bool has_letter = false, has_digit = false;
+  // One past the end closes the last word.
+  for (size_t i = 0; i <= s.size(); ++i) {
+    char c = i < s.size() ? s[i] : ' ';
+    if (c == ' ' || IsWordSeparator(c)) {
+      if (c == ' ' && i > 0 && i < s.size() && s[i - 1] == ' ') return false;
+      if (word > kMaxProfileWord || (has_letter && has_digit && word > kMaxMixedProfileWord)) {
+        return false;
+      }
+      word = 0;
+      has_letter = has_digit = false;
+      continue;
+    }
+    if (IsAsciiLetter(c)) {
+      has_letter = true;
+    } else if (IsAsciiDigit(c)) {
+      has_digit = true;
+    } else {
+      return false;
+    }
+    ++word;
   }
   return true;
 }

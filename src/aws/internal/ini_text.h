@@ -1,7 +1,8 @@
 // The text rules botocore's config parser inherits from Python (str.strip(), universal
 // newlines, str.splitlines(), the UTF-8 decoder), reproduced over UTF-8 bytes so that
-// ini_file.cc splits, trims and indents lines exactly as the AWS CLI does. Internal to
-// ini_file.cc; exposed only for it.
+// ini_file.cc splits, trims and indents lines exactly as the AWS CLI does; and the rule for
+// which names read from those files are safe to quote in a message. Internal to the AWS
+// shared-file code (ini_file.cc, shared_config.cc, credential_chain.cc).
 #pragma once
 
 #include <string>
@@ -31,5 +32,18 @@ std::string AsciiLower(std::string_view s);
 // Whether Python's strict UTF-8 decoder accepts `s` (no overlong forms, no surrogates,
 // nothing past U+10FFFF).
 bool IsValidUtf8(std::string_view s);
+
+// Whether a key name (or an unparsable line) from a shared file may be quoted in a message.
+// A key nobody expects is as likely to be a secret pasted on the wrong side of '=' as a
+// typo, so only text shaped like a setting name passes: ASCII letters of one case, at most 3
+// digits, '_', '-' and '.', no word (run between those) over 24 characters, 64 at most in
+// all. An AWS secret key or session token never passes, even lower-cased.
+bool LooksLikeSettingName(std::string_view s);
+
+// The same question for a profile or section name ("prod", "AdministratorAccess-123456789012",
+// "profile my team"): ASCII letters of either case, digits, '_', '-', '.' and single spaces,
+// 64 at most; no word over 32 characters, and no word over 16 that mixes letters and digits
+// (an access key id or a secret key fragment does; profile names rarely do).
+bool LooksLikeProfileName(std::string_view s);
 
 }  // namespace pullkeeper::aws::internal
