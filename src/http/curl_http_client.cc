@@ -71,8 +71,14 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// No answer pullkeeper reads legitimately comes near this (a 100-secret page is about 1 MB);
+// a peer that sends more is broken or hostile, and reading on would only exhaust memory.
+constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;
+
 size_t CollectBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() + size * count > kMaxResponseBytes) return 0;  // aborts the transfer
+  body->append(data, size * count);
   return size * count;
 }
 
@@ -243,6 +249,11 @@ StatusOr<Response> CurlHttpClient::Send(const Request& request) {
     std::string what = fmt::format("{} {}: {}", request.method, RedactUrl(request.url),
                                    curl_easy_strerror(result));
     if (result == CURLE_OPERATION_TIMEDOUT) return DeadlineExceededError(what);
+    if (result == CURLE_WRITE_ERROR) {
+      return UnavailableError(fmt::format("{} {}: the answer is larger than {} MiB; refusing it",
+                                          request.method, RedactUrl(request.url),
+                                          kMaxResponseBytes / (1024 * 1024)));
+    }
     if (result == CURLE_PEER_FAILED_VERIFICATION || result == CURLE_SSL_CACERT_BADFILE ||
         result == CURLE_SSL_CERTPROBLEM || result == CURLE_SSL_CONNECT_ERROR) {
       return UnavailableError(what + " (TLS: check the CA and client certificate)");
