@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "aws/internal/ini_text.h"
 #include "aws/shared_config.h"
 #include "base/log.h"
 
@@ -18,6 +19,9 @@ namespace {
 
 constexpr std::string_view kComponent = "aws";
 constexpr size_t kMaxKeysListed = 8;
+// The years ParseRfc3339 accepts: a SystemTime counts nanoseconds in 64 bits.
+constexpr int kMinRfc3339Year = 1678;
+constexpr int kMaxRfc3339Year = 2261;
 
 // Key ids, secret keys and session tokens are printable ASCII without spaces. Anything else
 // is a copy-paste accident that would otherwise surface later as SignatureDoesNotMatch.
@@ -63,6 +67,42 @@ StatusOr<SecretString> EnvironmentSessionToken(const Environment& env) {
   if (!token) return SecretString();
   PK_RETURN_IF_ERROR(CheckEnvironmentValue(name, *token));
   return SecretString(*token);
+}
+
+// AWS_CREDENTIAL_EXPIRATION is quoted back only when it is short and written with the
+// characters of a date, or is a plain word such as "never": a secret key pasted into the
+// wrong variable must not reach the message.
+bool MayQuoteExpiration(std::string_view value) {
+  constexpr size_t kMaxQuoted = 40;
+  bool date_like = value.size() <= kMaxQuoted &&
+                   value.find_first_not_of("0123456789-:.+TtZz ") == std::string_view::npos;
+  return date_like || internal::LooksLikeSettingName(value);
+}
+
+Status ExpirationError(std::string_view value) {
+  constexpr std::string_view kExpected = "an RFC 3339 time such as 2026-12-04T15:42:28Z";
+  if (!MayQuoteExpiration(value)) {
+    return InvalidArgumentError(fmt::format(
+        "AWS_CREDENTIAL_EXPIRATION is not {}: its value is not a date (not shown: {} characters "
+        "that may be a secret key set in the wrong variable)",
+        kExpected, value.size()));
+  }
+  // ParseRfc3339 refuses years a SystemTime cannot hold. "9999-12-31T00:00:00Z" meant as
+  // "never" is a well-formed time, and should hear that only its year is the problem.
+  int year = 0;
+  bool has_year = value.size() > 4 && value.find_first_not_of("0123456789") >= 4;
+  if (has_year) year = std::stoi(std::string(value.substr(0, 4)));
+  SystemTime ignored;
+  if (has_year && (year < kMinRfc3339Year || year > kMaxRfc3339Year) &&
+      ParseRfc3339("2000" + std::string(value.substr(4)), &ignored)) {
+    return InvalidArgumentError(fmt::format(
+        "AWS_CREDENTIAL_EXPIRATION is '{}': the year is out of range (pullkeeper handles years "
+        "{} to {}); set the real expiry time, or unset the variable if these credentials do not "
+        "expire",
+        value, kMinRfc3339Year, kMaxRfc3339Year));
+  }
+  return InvalidArgumentError(
+      fmt::format("AWS_CREDENTIAL_EXPIRATION is '{}', not {}", value, kExpected));
 }
 
 // --- shared files --------------------------------------------------------------------------
@@ -149,15 +189,40 @@ StatusOr<std::optional<Credentials>> StaticKeys(const IniSection* section, const
   return std::optional<Credentials>(std::move(credentials));
 }
 
+// The keys a profile sets, to explain why it has no credentials. A key name that does not
+// look like a setting name is given by line only: it is most often a secret whose
+// "aws_secret_access_key =" went missing.
 std::string KeysOf(const IniSection& section) {
   std::vector<const IniEntry*> entries = section.AllEntries();
   if (entries.empty()) return "it is empty";
-  std::string names;
-  for (size_t i = 0; i < entries.size() && i < kMaxKeysListed; ++i) {
-    names += (i > 0 ? ", " : "") + entries[i]->key;
+  std::vector<std::string_view> names;
+  std::vector<int> hidden_lines;
+  for (const IniEntry* entry : entries) {
+    if (internal::LooksLikeSettingName(entry->key)) {
+      names.push_back(entry->key);
+    } else {
+      hidden_lines.push_back(entry->line);
+    }
   }
-  if (entries.size() > kMaxKeysListed) names += ", ...";
-  return "it sets " + names;
+  std::string out;
+  if (!names.empty()) {
+    out = "it sets ";
+    for (size_t i = 0; i < names.size() && i < kMaxKeysListed; ++i) {
+      out += fmt::format("{}{}", i > 0 ? ", " : "", names[i]);
+    }
+    if (names.size() > kMaxKeysListed) out += ", ...";
+  }
+  if (hidden_lines.empty()) return out;
+  if (!out.empty()) out += "; ";
+  std::string lines;
+  for (size_t i = 0; i < hidden_lines.size() && i < kMaxKeysListed; ++i) {
+    lines += fmt::format("{}{}", i > 0 ? ", " : "", hidden_lines[i]);
+  }
+  if (hidden_lines.size() > kMaxKeysListed) lines += ", ...";
+  out += hidden_lines.size() == 1
+             ? fmt::format("line {} sets a key that does not look like a setting name", lines)
+             : fmt::format("lines {} set keys that do not look like setting names", lines);
+  return out + " (not shown: a secret with its 'aws_secret_access_key =' missing?)";
 }
 
 std::string WhyNothingIn(const SharedFile& file, const IniSection* section,
@@ -209,11 +274,7 @@ StatusOr<Credentials> EnvironmentCredentialProvider::Resolve() {
   credentials.source = "environment";
   if (auto expiration = env_.GetNonEmpty("AWS_CREDENTIAL_EXPIRATION")) {
     SystemTime time;
-    if (!ParseRfc3339(*expiration, &time)) {
-      return InvalidArgumentError(fmt::format(
-          "AWS_CREDENTIAL_EXPIRATION is '{}', not an RFC 3339 time such as 2026-12-04T15:42:28Z",
-          expiration->substr(0, 64)));
-    }
+    if (!ParseRfc3339(*expiration, &time)) return ExpirationError(*expiration);
     credentials.expiration = time;
   }
   RegisterSecrets(credentials);

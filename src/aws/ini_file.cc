@@ -18,6 +18,8 @@ namespace {
 using internal::AsciiLower;
 using internal::IndentOf;
 using internal::IsValidUtf8;
+using internal::LooksLikeProfileName;
+using internal::LooksLikeSettingName;
 using internal::SplitAtLineBreaks;
 using internal::SplitLines;
 using internal::Strip;
@@ -30,35 +32,15 @@ Status TooLargeError(std::string_view path, size_t size) {
       size));
 }
 
-// Section and key names are shown in messages; keep them to one printable line.
-std::string Printable(std::string_view s) {
-  constexpr size_t kMax = 64;
-  std::string out;
-  for (char c : s.substr(0, kMax)) {
-    out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
-  }
-  if (s.size() > kMax) out += "...";
-  return out;
-}
+// A key or section name is quoted only when it looks like one: a secret pasted on the wrong
+// side of '=' or between brackets must not reach an error message.
+constexpr std::string_view kKeyNotShown =
+    "a key that does not look like a setting name (not shown: it may hold a secret)";
 
-// A line that does not parse is as likely to be a pasted secret as a typo, so an error
-// quotes it only when it looks like a setting name: one letter case, few digits. A
-// 40-character AWS secret key or a session token is mixed-case and never passes.
-bool LooksLikeSettingName(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  bool has_lower = false, has_upper = false;
-  int digits = 0;
-  for (char c : s) {
-    if (c >= 'a' && c <= 'z')
-      has_lower = true;
-    else if (c >= 'A' && c <= 'Z')
-      has_upper = true;
-    else if (c >= '0' && c <= '9')
-      ++digits;
-    else if (c != '_' && c != '-' && c != '.')
-      return false;
-  }
-  return (has_lower != has_upper) && digits <= 3;
+std::string DescribeSection(std::string_view name) {
+  if (LooksLikeProfileName(name)) return fmt::format("[{}]", name);
+  return "a section whose name does not look like a profile name (not shown: it may hold a "
+         "secret)";
 }
 
 std::string DescribeLine(std::string_view text) {
@@ -174,9 +156,11 @@ Status Parser::StartSection(std::string_view name, int number) {
     return Status::Ok();
   }
   if (auto it = section_index_.find(key); it != section_index_.end()) {
-    return Error(number, fmt::format("section [{}] appears twice (first on line {}); merge them "
-                                     "into one (the AWS CLI rejects this file too)",
-                                     Printable(name), file_.sections[it->second].line));
+    std::string section =
+        LooksLikeProfileName(name) ? fmt::format("section [{}]", name) : DescribeSection(name);
+    return Error(number, fmt::format("{} appears twice (first on line {}); merge them into one "
+                                     "(the AWS CLI rejects this file too)",
+                                     section, file_.sections[it->second].line));
   }
   section_index_.emplace(key, file_.sections.size());
   file_.sections.push_back(IniSection{key, number, {}, nullptr});
@@ -199,9 +183,12 @@ Status Parser::AddOption(std::string_view text, int number) {
   std::string key = AsciiLower(raw_key);
   auto [it, inserted] = current_->first_line_of_key->emplace(key, number);
   if (!inserted) {
-    return Error(number, fmt::format("key '{}' appears twice in [{}] (first on line {}); remove "
-                                     "one (the AWS CLI rejects this file too)",
-                                     Printable(key), Printable(current_->name), it->second));
+    // Judged as written, not lower-cased: a mixed-case secret must not pass as a name.
+    std::string shown_key =
+        LooksLikeSettingName(raw_key) ? fmt::format("key '{}'", key) : std::string(kKeyNotShown);
+    return Error(number, fmt::format("{} appears twice in {} (first on line {}); remove one (the "
+                                     "AWS CLI rejects this file too)",
+                                     shown_key, DescribeSection(current_->name), it->second));
   }
   current_->entries->push_back(IniEntry{key, "", number, false, {}});
   option_ = current_->entries->size() - 1;
@@ -235,9 +222,12 @@ Status Parser::ParseSubsection(IniEntry& entry) {
       if (piece.empty()) continue;
       size_t equals = piece.find('=');
       if (equals == std::string_view::npos) {
-        return Error(number, fmt::format("expected 'key = value' in the indented block under '{}', "
+        std::string parent = LooksLikeSettingName(entry.key)
+                                 ? fmt::format("'{}'", entry.key)
+                                 : fmt::format("the key on line {}", entry.line);
+        return Error(number, fmt::format("expected 'key = value' in the indented block under {}, "
                                          "found {}",
-                                         Printable(entry.key), DescribeLine(piece)));
+                                         parent, DescribeLine(piece)));
       }
       std::string key(Strip(piece.substr(0, equals)));
       std::string value(Strip(piece.substr(equals + 1)));

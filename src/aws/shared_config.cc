@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "aws/internal/ini_text.h"
 #include "base/log.h"
 
 namespace pullkeeper::aws {
@@ -129,17 +130,28 @@ std::optional<std::vector<std::string>> ShellSplit(std::string_view s) {
   return words;
 }
 
+// Section names are listed only when they look like profile names: a secret pasted between
+// brackets is a section too, and must not reach the message. The rest are only counted.
 std::string JoinNames(const std::vector<std::string>& names) {
   if (names.empty()) return "none";
+  std::vector<std::string_view> shown;
+  for (const std::string& name : names) {
+    if (internal::LooksLikeProfileName(name)) shown.push_back(name);
+  }
   std::string out;
-  for (size_t i = 0; i < names.size() && i < kMaxProfilesListed; ++i) {
+  for (size_t i = 0; i < shown.size() && i < kMaxProfilesListed; ++i) {
     if (i > 0) out += ", ";
-    out += names[i];
+    out += shown[i];
   }
-  if (names.size() > kMaxProfilesListed) {
-    out += fmt::format(" and {} more", names.size() - kMaxProfilesListed);
+  if (shown.size() > kMaxProfilesListed) {
+    out += fmt::format(" and {} more", shown.size() - kMaxProfilesListed);
   }
-  return out;
+  size_t hidden = names.size() - shown.size();
+  if (hidden == 0) return out;
+  if (!out.empty()) out += ", and ";
+  out += hidden == 1 ? "1 whose name does not look like a profile name"
+                     : fmt::format("{} whose names do not look like profile names", hidden);
+  return out + " (not shown: a secret pasted into a [section] header?)";
 }
 
 std::string Where(const SharedFile& file) {
@@ -290,7 +302,7 @@ Status SharedConfig::RequireProfile(const ProfileSelection& selection) const {
     }
   }
   for (const std::string& candidate : existing) {
-    if (EqualsIgnoringCase(candidate, name)) {
+    if (EqualsIgnoringCase(candidate, name) && internal::LooksLikeProfileName(candidate)) {
       message += fmt::format("; profile names are case-sensitive: did you mean '{}'?", candidate);
     }
   }

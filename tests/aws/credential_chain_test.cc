@@ -307,19 +307,21 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
   FakeClock clock;
   StatusOr<Credentials> credentials = MakeDefaultCredentialChain(env, {"", &clock})->Resolve();
   EXPECT_EQ(credentials.status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(credentials.status().message(),
-            Replace("no AWS credentials found; tried, in order: environment (AWS_ACCESS_KEY_ID "
-                    "and AWS_SECRET_ACCESS_KEY not set); web identity (AWS_WEB_IDENTITY_TOKEN_FILE "
-                    "not set); shared credentials/config files (profile 'default': "
-                    "$D/.aws/credentials: no such file; $D/.aws/config: no such file); container "
-                    "credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
-                    "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (not supported by "
-              "this version of pullkeeper (docs/known-issues.md); an instance role is not used). "
-              "Set AWS_ACCESS_KEY_ID and "
-                    "AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
-                    "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the "
-                    "secret aws-credentials; see README 'AWS credentials'",
-                    "$D", dir.path()));
+  EXPECT_EQ(
+      credentials.status().message(),
+      Replace(
+          "no AWS credentials found; tried, in order: environment (AWS_ACCESS_KEY_ID "
+          "and AWS_SECRET_ACCESS_KEY not set); web identity (AWS_WEB_IDENTITY_TOKEN_FILE "
+          "not set); shared credentials/config files (profile 'default': "
+          "$D/.aws/credentials: no such file; $D/.aws/config: no such file); container "
+          "credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
+          "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (not supported by "
+          "this version of pullkeeper (docs/known-issues.md); an instance role is not used). "
+          "Set AWS_ACCESS_KEY_ID and "
+          "AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
+          "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the "
+          "secret aws-credentials; see README 'AWS credentials'",
+          "$D", dir.path()));
 }
 
 TEST(DefaultChainMessage, SaysTheEnvironmentWasSkippedForAnExplicitProfile) {
@@ -382,6 +384,76 @@ TEST(SharedFileCredentialProvider, ReadsSessionTokenFromTheFile) {
   EXPECT_FALSE(credentials->expiration.has_value());
   EXPECT_EQ(log::Redact(kFileSecret), "<redacted>");
 }
+
+TEST(SharedFileCredentialProvider, NamesKeysThatMayBeSecretsByLineOnly) {
+  const std::string plain_secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY";
+  pullkeeper::testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write(".aws/credentials",
+            "[default]\nregion = x\n" + plain_secret + " = 1\n" + std::string(kSecret) + " = 1\n");
+  MapEnvironment env(Vars{{"HOME", dir.path()}});
+  StatusOr<Credentials> credentials = SharedFileCredentialProvider(env, "").Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kNotFound);
+  std::string message = credentials.status().message();
+  EXPECT_NE(message.find("[default] has no aws_access_key_id (it sets region; lines 3, 4 set keys "
+                         "that do not look like setting names (not shown: a secret with its "
+                         "'aws_secret_access_key =' missing?))"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("wjalr"), std::string::npos) << message;
+  EXPECT_EQ(message.find("wJalr"), std::string::npos) << message;
+
+  dir.Write(".aws/credentials", "[default]\n" + plain_secret + " = 1\n");
+  credentials = SharedFileCredentialProvider(env, "").Resolve();
+  EXPECT_NE(credentials.status().message().find(
+                "(line 2 sets a key that does not look like a setting name (not shown"),
+            std::string::npos)
+      << credentials.status().message();
+}
+
+struct ExpirationCase {
+  const char* name;
+  std::string value;
+  std::string want;  // part of the error message
+};
+
+void PrintTo(const ExpirationCase& c, std::ostream* out) { *out << c.name; }
+
+const ExpirationCase kExpirationCases[] = {
+    {"AWordIsQuoted", "never", "AWS_CREDENTIAL_EXPIRATION is 'never', not an RFC 3339 time"},
+    {"ADateWithoutATimeIsQuoted", "2027-01-15",
+     "AWS_CREDENTIAL_EXPIRATION is '2027-01-15', not an RFC 3339 time"},
+    {"YearAfter2261IsOutOfRange", "9999-12-31T23:59:59Z",
+     "AWS_CREDENTIAL_EXPIRATION is '9999-12-31T23:59:59Z': the year is out of range (pullkeeper "
+     "handles years 1678 to 2261); set the real expiry time, or unset the variable"},
+    {"YearBefore1678IsOutOfRange", "1600-01-01T00:00:00+01:00", "the year is out of range"},
+    {"OutOfRangeYearWithABadMonthIsNotAnRfc3339Time", "9999-13-01T00:00:00Z",
+     "AWS_CREDENTIAL_EXPIRATION is '9999-13-01T00:00:00Z', not an RFC 3339 time"},
+    {"SecretKeyIsNotQuoted", kSecret,
+     "AWS_CREDENTIAL_EXPIRATION is not an RFC 3339 time such as 2026-12-04T15:42:28Z: its value "
+     "is not a date (not shown: 40 characters that may be a secret key set in the wrong "
+     "variable)"},
+    {"SecretKeyWithoutSlashesIsNotQuoted", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY",
+     "its value is not a date"},
+    {"LongDateLikeValueIsNotQuoted", std::string(41, '1'), "its value is not a date"},
+};
+
+class EnvironmentExpiration : public ::testing::TestWithParam<ExpirationCase> {};
+
+TEST_P(EnvironmentExpiration, SaysWhatIsWrongWithoutQuotingASecret) {
+  MapEnvironment env(Vars{{"AWS_ACCESS_KEY_ID", "AKIAENV"},
+                          {"AWS_SECRET_ACCESS_KEY", "env-secret-value"},
+                          {"AWS_CREDENTIAL_EXPIRATION", GetParam().value}});
+  StatusOr<Credentials> credentials = EnvironmentCredentialProvider(env).Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  std::string message = credentials.status().message();
+  EXPECT_NE(message.find(GetParam().want), std::string::npos) << message;
+  EXPECT_EQ(message.find("wJalr"), std::string::npos) << message;
+  EXPECT_EQ(message.find("11111111111111111111111111111111111111111"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, EnvironmentExpiration, ::testing::ValuesIn(kExpirationCases),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // A provider that counts its calls and answers with a fixed result.
 class ScriptedProvider : public CredentialProvider {

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
+#include "aws/internal/ini_text.h"
 #include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
@@ -43,6 +45,15 @@ struct ParseCase {
 };
 
 void PrintTo(const ParseCase& c, std::ostream* out) { *out << c.name; }
+
+// An AWS secret key with '/' and one without, as written and as the parser lower-cases it.
+const std::string kSlashSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const std::string kPlainSecret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY";
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 const ParseCase kParseCases[] = {
     {"EmptyFile", "", "", ""},
@@ -101,6 +112,22 @@ const ParseCase kParseCases[] = {
      "line 3: expected 'key = value' or '[section]', found 'aws_access_key_id'"},
     {"LineThatMayBeASecretIsNotQuoted", "[default]\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "",
      "found a line of 40 characters (not shown: it may hold a secret)"},
+    {"DuplicateKeyThatMayBeASecretIsNotNamed",
+     "[default]\n" + kPlainSecret + " = 1\n" + kPlainSecret + " = 2\n", "",
+     "line 3: a key that does not look like a setting name (not shown: it may hold a secret) "
+     "appears twice in [default] (first on line 2)"},
+    {"DuplicateSectionThatMayBeASecretIsNotNamed",
+     "[" + kPlainSecret + "]\n[" + kPlainSecret + "]\n", "",
+     "line 2: a section whose name does not look like a profile name (not shown: it may hold a "
+     "secret) appears twice (first on line 1)"},
+    {"DuplicateKeyInASectionThatMayBeASecretNamesOnlyTheKey",
+     "[" + kSlashSecret + "]\nregion = a\nregion = b\n", "",
+     "line 3: key 'region' appears twice in a section whose name does not look like a profile "
+     "name"},
+    {"BadBlockUnderAKeyThatMayBeASecretNamesItsLine",
+     "[default]\n" + kPlainSecret + " =\n  a = b\n  junk\n", "",
+     "line 4: expected 'key = value' in the indented block under the key on line 2, found "
+     "'junk'"},
     {"DelimiterWithoutKeyIsAnError", "[default]\n= value\n", "",
      "line 2: found '=' with no key name before it"},
     {"SubsectionLineWithoutEqualsIsAnError", "[default]\ns3 =\n  a = b\n  junk\n", "",
@@ -145,6 +172,57 @@ TEST(IniParse, ErrorsNeverQuoteAValue) {
         << parsed.status().message();
   }
 }
+
+TEST(IniParse, ErrorsNeverQuoteAKeyOrSectionNameThatMayBeASecret) {
+  for (const std::string& secret : {kSlashSecret, kPlainSecret}) {
+    for (const std::string& input :
+         {"[default]\n" + secret + " = 1\n" + secret + " = 2\n",
+          "[default]\n" + Lower(secret) + " = 1\n" + Lower(secret) + " = 2\n",
+          "[" + secret + "]\n[" + secret + "]\n", "[" + secret + "]\nk = 1\nk = 2\n",
+          "[default]\n" + secret + " =\n  a = b\n  junk\n", secret + " = 1\n"}) {
+      StatusOr<IniFile> parsed = ParseIni(input, "f");
+      ASSERT_FALSE(parsed.ok()) << input;
+      std::string message = Lower(parsed.status().message());
+      EXPECT_EQ(message.find(Lower(secret).substr(0, 12)), std::string::npos) << message;
+    }
+  }
+}
+
+struct NameCase {
+  const char* name;
+  std::string text;
+  bool setting;  // may be quoted as a key name
+  bool profile;  // may be quoted as a profile or section name
+};
+
+void PrintTo(const NameCase& c, std::ostream* out) { *out << c.name; }
+
+const NameCase kNameCases[] = {
+    {"PlainSetting", "region", true, true},
+    {"SettingWithUnderscores", "aws_secret_access_key", true, true},
+    {"UpperCaseSetting", "REGION", true, true},
+    {"SettingWithAFewDigits", "s3_use_arn_region", true, true},
+    {"MixedCaseIsAProfileNotASetting", "AdministratorAccess-123456789012", false, true},
+    {"ProfileWithSpaces", "profile my team", false, true},
+    {"SecretKeyWithSlashes", kSlashSecret, false, false},
+    {"SecretKeyWithoutSlashes", kPlainSecret, false, false},
+    {"LowerCasedSecretKey", Lower(kPlainSecret), false, false},
+    {"AccessKeyId", "AKIAIOSFODNN7EXAMPLE", false, false},
+    {"SessionTokenPrefix", "IQoJb3JpZ2luX2VjEHoaCXVzLWVhc3QtMSJHMEUCIQD", false, false},
+    {"Empty", "", false, false},
+    {"OverSixtyFourCharacters", std::string(65, 'a'), false, false},
+    {"NonAscii", "r\xC3\xA9gion", false, false},
+};
+
+class NameShape : public ::testing::TestWithParam<NameCase> {};
+
+TEST_P(NameShape, DecidesWhetherAMessageMayQuoteIt) {
+  EXPECT_EQ(internal::LooksLikeSettingName(GetParam().text), GetParam().setting);
+  EXPECT_EQ(internal::LooksLikeProfileName(GetParam().text), GetParam().profile);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, NameShape, ::testing::ValuesIn(kNameCases),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 TEST(IniSection, FindsKeysCaseInsensitivelyOwnBeforeInherited) {
   StatusOr<IniFile> parsed = ParseIni("[DEFAULT]\na = d\nb = d\n[s]\nA = own\n", "f");

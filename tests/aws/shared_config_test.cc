@@ -106,6 +106,26 @@ TEST(SharedConfig, RequireProfileSuggestsTheRightCase) {
   EXPECT_NE(status.message().find("did you mean 'Prod'?"), std::string::npos);
 }
 
+TEST(SharedConfig, RequireProfileCountsButNeverListsSectionsThatMayBeSecrets) {
+  const std::string secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY";
+  SharedConfig config(Parsed("/c", "[default]\nk = v\n[" + secret + "]\n[cfBz2+Sst+je/kXYZ]\n"),
+                      Parsed("/k", "[profile dev]\n"));
+  Status status = config.RequireProfile({"prod", "--profile"});
+  EXPECT_EQ(status.message(),
+            "profile 'prod' (from --profile) not found in /c or /k; profiles that exist: default, "
+            "dev, and 2 whose names do not look like profile names (not shown: a secret pasted "
+            "into a [section] header?)");
+  EXPECT_EQ(status.message().find("wJalr"), std::string::npos);
+
+  SharedConfig only_secret(Parsed("/c", "[" + secret + "]\n"), Absent("/k"));
+  Status alone = only_secret.RequireProfile({"Prod", "--profile"});
+  EXPECT_NE(alone.message().find("profiles that exist: 1 whose name does not look like a profile "
+                                 "name (not shown"),
+            std::string::npos)
+      << alone.message();
+  EXPECT_EQ(alone.message().find("wJalr"), std::string::npos);
+}
+
 TEST(SharedConfig, RequireProfileAcceptsDefaultAndImplicitSelections) {
   SharedConfig config(Absent("/c"), Absent("/k"));
   EXPECT_TRUE(config.RequireProfile({"default", "default"}).ok());

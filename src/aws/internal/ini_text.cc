@@ -49,7 +49,7 @@ bool IsWordSeparator(char c) { return c == '_' || c == '-' || c == '.'; }
 constexpr size_t kMaxQuotedName = 64;
 // The longest word in an AWS setting name is about a dozen letters ("multiregion",
 // "registration"); a secret key is one 40-character word.
-constexpr size_t kMaxSettingWord = 24;
+constexpr size_t kMaxSettingWord = 16;
 constexpr size_t kMaxProfileWord = 32;
 constexpr size_t kMaxMixedProfileWord = 16;
 
@@ -178,7 +178,6 @@ bool LooksLikeProfileName(std::string_view s) {
   for (size_t i = 0; i <= s.size(); ++i) {
     char c = i < s.size() ? s[i] : ' ';
     if (c == ' ' || IsWordSeparator(c)) {
-      if (c == ' ' && i > 0 && i < s.size() && s[i - 1] == ' ') return false;
       if (word > kMaxProfileWord || (has_letter && has_digit && word > kMaxMixedProfileWord)) {
         return false;
       }

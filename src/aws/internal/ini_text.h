@@ -36,12 +36,13 @@ bool IsValidUtf8(std::string_view s);
 // Whether a key name (or an unparsable line) from a shared file may be quoted in a message.
 // A key nobody expects is as likely to be a secret pasted on the wrong side of '=' as a
 // typo, so only text shaped like a setting name passes: ASCII letters of one case, at most 3
-// digits, '_', '-' and '.', no word (run between those) over 24 characters, 64 at most in
-// all. An AWS secret key or session token never passes, even lower-cased.
+// digits, '_', '-' and '.', no word (run between those) over 16 characters, 64 at most in
+// all. An AWS secret key or session token never passes, even lower-cased, nor does an access
+// key id.
 bool LooksLikeSettingName(std::string_view s);
 
 // The same question for a profile or section name ("prod", "AdministratorAccess-123456789012",
-// "profile my team"): ASCII letters of either case, digits, '_', '-', '.' and single spaces,
+// "profile my team"): ASCII letters of either case, digits, '_', '-', '.' and spaces,
 // 64 at most; no word over 32 characters, and no word over 16 that mixes letters and digits
 // (an access key id or a secret key fragment does; profile names rarely do).
 bool LooksLikeProfileName(std::string_view s);
