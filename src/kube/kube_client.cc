@@ -339,13 +339,21 @@ StatusOr<NamespaceList> HttpKubeApi::ListNamespaces(std::string_view label_selec
   ApiRequest what =
       Describe("list", "namespaces" + SelectorDescription("", label_selector), "namespaces", "");
   NamespaceList list;
-  PK_ASSIGN_OR_RETURN(std::vector<json> items,
-                      ListAll(what, "/api/v1/namespaces", SelectorQuery("", label_selector),
-                              options_.page_size, &list.resource_version));
-  for (const json& item : items) {
-    PK_ASSIGN_OR_RETURN(Namespace ns, NamespaceFromJson(item));
-    list.items.push_back(std::move(ns));
-  }
+  // Converted page by page: a parsed JSON object costs several times the few strings a
+  // Namespace keeps, and thousands of them at once were a peak of their own.
+  PK_RETURN_IF_ERROR(ForEachPage(
+      what, "/api/v1/namespaces", SelectorQuery("", label_selector), options_.page_size,
+      [&](std::vector<json>&& items, const std::string& rv, bool first) -> Status {
+        if (first) {  // a restarted list begins again
+          list.items.clear();
+          list.resource_version = rv;
+        }
+        for (const json& item : items) {
+          PK_ASSIGN_OR_RETURN(Namespace ns, NamespaceFromJson(item));
+          list.items.push_back(std::move(ns));
+        }
+        return Status::Ok();
+      }));
   return list;
 }
 
