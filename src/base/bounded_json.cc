@@ -20,4 +20,10 @@ nlohmann::json ParseBoundedJson(std::string_view text, bool* too_deep, int max_d
   return document;
 }
 
+std::string StringMember(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return {};
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace pullkeeper

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 namespace pullkeeper {
@@ -18,5 +19,9 @@ inline constexpr int kMaxJsonDepth = 64;
 // why. Never throws.
 nlohmann::json ParseBoundedJson(std::string_view text, bool* too_deep = nullptr,
                                 int max_depth = kMaxJsonDepth);
+
+// object[key] when it is a string, else "" (a missing key and a value of the wrong type read
+// alike, and nothing throws).
+std::string StringMember(const nlohmann::json& object, const char* key);
 
 }  // namespace pullkeeper

@@ -14,11 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string_view DefaultReason(long code) {
   switch (code) {
     case 400:
@@ -135,18 +130,18 @@ std::string Compose(const ApiRequest& request, std::string_view cause, long code
 
 std::optional<ApiStatus> ParseApiStatus(std::string_view body) {
   json document = ParseBoundedJson(body);
-  if (!document.is_object() || StringField(document, "kind") != "Status") return std::nullopt;
+  if (!document.is_object() || StringMember(document, "kind") != "Status") return std::nullopt;
   ApiStatus status;
-  status.status = StringField(document, "status");
-  status.reason = StringField(document, "reason");
-  status.message = StringField(document, "message");
+  status.status = StringMember(document, "status");
+  status.reason = StringMember(document, "reason");
+  status.message = StringMember(document, "message");
   if (auto code = document.find("code"); code != document.end() && code->is_number_integer()) {
     status.code = code->get<int>();
   }
   auto details = document.find("details");
   if (details == document.end() || !details->is_object()) return status;
-  status.details_name = StringField(*details, "name");
-  status.details_kind = StringField(*details, "kind");
+  status.details_name = StringMember(*details, "name");
+  status.details_kind = StringMember(*details, "kind");
   if (auto retry = details->find("retryAfterSeconds");
       retry != details->end() && retry->is_number_integer()) {
     status.retry_after_seconds = retry->get<int>();
@@ -154,8 +149,8 @@ std::optional<ApiStatus> ParseApiStatus(std::string_view body) {
   if (auto causes = details->find("causes"); causes != details->end() && causes->is_array()) {
     for (const json& cause : *causes) {
       if (!cause.is_object()) continue;
-      status.causes.push_back({StringField(cause, "reason"), StringField(cause, "message"),
-                               StringField(cause, "field")});
+      status.causes.push_back({StringMember(cause, "reason"), StringMember(cause, "message"),
+                               StringMember(cause, "field")});
     }
   }
   return status;

@@ -61,11 +61,6 @@ std::string SelectorDescription(std::string_view field_selector, std::string_vie
   return out.empty() ? out : " (" + out + ")";
 }
 
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Never throws: invalid UTF-8 in a caller's label cannot come back as an exception.
 std::string Serialize(const json& object) {
   return object.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -270,8 +265,8 @@ StatusOr<HttpKubeApi::Page> HttpKubeApi::ListPage(const ApiRequest& what, const 
   Page page;
   if (auto metadata = document.find("metadata");
       metadata != document.end() && metadata->is_object()) {
-    page.continue_token = StringField(*metadata, "continue");
-    page.resource_version = StringField(*metadata, "resourceVersion");
+    page.continue_token = StringMember(*metadata, "continue");
+    page.resource_version = StringMember(*metadata, "resourceVersion");
   }
   auto items = document.find("items");
   if (items != document.end() && items->is_array()) {

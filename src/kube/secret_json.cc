@@ -3,16 +3,12 @@
 #include <fmt/format.h>
 
 #include "base/base64.h"
+#include "base/bounded_json.h"
 
 namespace pullkeeper::kube {
 namespace {
 
 using nlohmann::json;
-
-std::string StringField(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 const json& ObjectField(const json& object, const char* key) {
   static const json kEmpty = json::object();
@@ -69,17 +65,17 @@ StatusOr<Secret> SecretFromJson(json object) {
   if (!object.is_object()) return InternalError("a secret in the API response is not an object");
   const json& metadata = ObjectField(object, "metadata");
   Secret secret;
-  secret.name = StringField(metadata, "name");
-  secret.namespace_name = StringField(metadata, "namespace");
+  secret.name = StringMember(metadata, "name");
+  secret.namespace_name = StringMember(metadata, "namespace");
   if (secret.name.empty()) return InternalError("a secret in the API response has no name");
   std::string where = fmt::format("secret {}/{}", secret.namespace_name, secret.name);
-  secret.uid = StringField(metadata, "uid");
-  secret.resource_version = StringField(metadata, "resourceVersion");
+  secret.uid = StringMember(metadata, "uid");
+  secret.resource_version = StringMember(metadata, "resourceVersion");
   secret.labels = StringMap(ObjectField(metadata, "labels"));
   secret.annotations = StringMap(ObjectField(metadata, "annotations"));
   auto owners = metadata.find("ownerReferences");
   secret.has_owner_references = owners != metadata.end() && owners->is_array() && !owners->empty();
-  secret.type = StringField(object, "type");
+  secret.type = StringMember(object, "type");
   auto immutable = object.find("immutable");
   secret.immutable = immutable != object.end() && immutable->is_boolean() && immutable->get<bool>();
   for (const auto& [key, value] : ObjectField(object, "data").items()) {
@@ -128,10 +124,10 @@ StatusOr<Namespace> NamespaceFromJson(const json& object) {
   if (!object.is_object()) return InternalError("a namespace in the API response is not an object");
   const json& metadata = ObjectField(object, "metadata");
   Namespace ns;
-  ns.name = StringField(metadata, "name");
+  ns.name = StringMember(metadata, "name");
   if (ns.name.empty()) return InternalError("a namespace in the API response has no name");
   ns.labels = StringMap(ObjectField(metadata, "labels"));
-  ns.phase = StringField(ObjectField(object, "status"), "phase");
+  ns.phase = StringMember(ObjectField(object, "status"), "phase");
   return ns;
 }
 
