@@ -92,18 +92,13 @@ std::string ShapeName(std::string_view raw) {
   return plausible ? std::string(raw) : "";
 }
 
-std::string JsonString(const nlohmann::json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 void ParseJsonBody(std::string_view body, AwsError* error) {
   auto json = ParseBoundedJson(body);
   if (json.is_discarded() || !json.is_object()) return;
-  if (error->code.empty()) error->code = ShapeName(JsonString(json, "code"));
-  if (error->code.empty()) error->code = ShapeName(JsonString(json, "__type"));
-  error->message = JsonString(json, "message");
-  if (error->message.empty()) error->message = JsonString(json, "Message");
+  if (error->code.empty()) error->code = ShapeName(StringMember(json, "code"));
+  if (error->code.empty()) error->code = ShapeName(StringMember(json, "__type"));
+  error->message = StringMember(json, "message");
+  if (error->message.empty()) error->message = StringMember(json, "Message");
 }
 
 std::string DecodeXmlEntities(std::string_view text) {
