@@ -49,26 +49,55 @@ Stage StageOfTokenError(const Status& error) {
   return error.code() == StatusCode::kInvalidArgument ? Stage::kConfiguration : Stage::kAws;
 }
 
+StatusOr<std::vector<aws::AuthorizationData>> CallEcr(aws::EcrTokenRequest& request,
+                                                      SyncDependencies& deps) {
+  auto tokens = deps.ecr.GetAuthorizationToken(request);
+  if (!tokens.ok()) {
+    return tokens.status().WithContext(
+        fmt::format("getting an ECR authorization token in {} with credentials from {}",
+                    request.region, request.credentials.source));
+  }
+  if (tokens->empty()) {
+    return InternalError(
+        fmt::format("ECR in {} answered with no authorization data", request.region));
+  }
+  return tokens;
+}
+
+// One call for --registry-ids (the caller's own registry when none) in the run's region,
+// then one call per further (partition, region, FIPS, dual-stack) group of alias targets the
+// first call did not cover: a token from one region does not open a registry in another.
 StatusOr<std::vector<aws::AuthorizationData>> FetchTokens(const SyncOptions& options,
                                                           const std::string& region,
                                                           SyncDependencies& deps) {
   auto resolved = deps.credentials.Resolve();
   if (!resolved.ok()) return resolved.status().WithContext(kCredentialsContext);
-  aws::Credentials credentials = std::move(resolved).value();
-  log::Debug(kComponent, "aws credentials resolved", {{log::keys::kSource, credentials.source}});
+  log::Debug(kComponent, "aws credentials resolved", {{log::keys::kSource, resolved->source}});
   aws::EcrTokenRequest request;
   request.region = region;
   request.registry_ids = options.registry_ids;
   request.endpoint = options.endpoint_url;
-  request.credentials = std::move(credentials);
-  auto tokens = deps.ecr.GetAuthorizationToken(request);
-  if (!tokens.ok()) {
-    return tokens.status().WithContext(
-        fmt::format("getting an ECR authorization token in {} with credentials from {}", region,
-                    request.credentials.source));
+  request.credentials = std::move(resolved).value();
+  PK_ASSIGN_OR_RETURN(std::vector<aws::AuthorizationData> tokens, CallEcr(request, deps));
+
+  std::vector<std::string> uncovered;
+  for (const RegistryAlias& alias : options.registry_aliases) {
+    bool covered = std::any_of(tokens.begin(), tokens.end(), [&](const auto& token) {
+      return token.registry_host == alias.ecr_host;
+    });
+    if (!covered) uncovered.push_back(alias.ecr_host);
   }
-  if (tokens->empty()) {
-    return InternalError(fmt::format("ECR in {} answered with no authorization data", region));
+  if (uncovered.empty()) return tokens;
+  PK_ASSIGN_OR_RETURN(std::vector<aws::TokenGroup> groups,
+                      aws::GroupRegistryTargets(uncovered, {region}));
+  for (const aws::TokenGroup& group : groups) {
+    request.service = group.service;
+    request.region = group.region;
+    request.fips = group.fips;
+    request.dual_stack = group.dual_stack;
+    request.registry_ids = group.registry_ids;
+    PK_ASSIGN_OR_RETURN(std::vector<aws::AuthorizationData> more, CallEcr(request, deps));
+    std::move(more.begin(), more.end(), std::back_inserter(tokens));
   }
   return tokens;
 }

@@ -40,8 +40,12 @@ class ScriptedEcr : public aws::EcrApi {
     requests.push_back(request);
     if (!error.ok()) return error;
     aws::AuthorizationData data;
-    data.proxy_endpoint = std::string("https://") + registry_host;
-    data.registry_host = registry_host;
+    std::string host = registry_host;
+    if (!request.registry_ids.empty() && request.region != "us-east-1") {
+      host = request.registry_ids[0] + ".dkr.ecr." + request.region + ".amazonaws.com";
+    }
+    data.proxy_endpoint = std::string("https://") + host;
+    data.registry_host = host;
     data.account_id = "123456789012";
     data.username = SecretString("AWS");
     data.password = SecretString(kPassword);
@@ -354,12 +358,30 @@ TEST_F(SyncRunTest, MissingRegionIsAConfigurationError) {
   EXPECT_TRUE(ecr_.requests.empty());
 }
 
-TEST_F(SyncRunTest, AliasForAnUnfetchedRegistryIsAConfigurationError) {
+TEST_F(SyncRunTest, AliasForARegistryEcrDidNotAnswerForIsAConfigurationError) {
   options_.namespaces = {"staging"};
+  // Same region: the extra call still answers for the caller's registry only.
   options_.registry_aliases = {{"proxy.internal", "999999999999.dkr.ecr.us-east-1.amazonaws.com"}};
   SyncReport report = Run();
   EXPECT_EQ(report.failed_stage, Stage::kConfiguration);
   EXPECT_NE(report.fatal.message().find("no token was fetched"), std::string::npos);
+}
+
+TEST_F(SyncRunTest, AnAliasOfARegistryInAnotherRegionGetsATokenFromThatRegion) {
+  FakeKubeApi::AddNamespace(kube_, "staging");
+  options_.namespaces = {"staging"};
+  options_.registry_aliases = {
+      {"mirror.internal", "210987654321.dkr.ecr.eu-west-1.amazonaws.com"},
+      {"mirror2.internal", "210987654321.dkr.ecr.eu-west-1.amazonaws.com"}};
+  SyncReport report = Run();
+  ASSERT_TRUE(report.AllSucceeded()) << report.fatal.ToString();
+  ASSERT_EQ(ecr_.requests.size(), 2u);  // one per region group, not one per alias
+  EXPECT_EQ(ecr_.requests[1].region, "eu-west-1");
+  EXPECT_EQ(ecr_.requests[1].registry_ids, std::vector<std::string>{"210987654321"});
+  auto payload = nlohmann::json::parse(
+      kube_.secrets.at({"staging", "ecr-registry"}).data.at(kube::kDockerConfigJsonKey).reveal());
+  EXPECT_TRUE(payload["auths"].contains("mirror.internal"));
+  EXPECT_TRUE(payload["auths"].contains("210987654321.dkr.ecr.eu-west-1.amazonaws.com"));
 }
 
 TEST_F(SyncRunTest, PassesRegistryIdsAndEndpointToEcr) {
