@@ -98,6 +98,18 @@ Status CheckAliases(std::vector<RegistryAlias>& aliases) {
   return Status::Ok();
 }
 
+Status CheckEndpointUrl(const std::string& url) {
+  if (url.empty()) return Status::Ok();
+  bool has_scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+  bool printable = std::none_of(url.begin(), url.end(), [](unsigned char c) {
+    return c <= ' ' || c == 0x7f;
+  });
+  if (has_scheme && printable) return Status::Ok();
+  return InvalidArgumentError(
+      "--endpoint-url must be an http:// or https:// URL without spaces or line breaks, e.g. "
+      "https://api.ecr.us-east-1.amazonaws.com");
+}
+
 }  // namespace
 
 Status NormalizeSyncOptions(SyncOptions& options) {
@@ -114,6 +126,8 @@ Status NormalizeSyncOptions(SyncOptions& options) {
         "'.', at most 253 characters, starting and ending with a letter or digit)",
         options.secret_name));
   }
+  options.endpoint_url = Trim(options.endpoint_url);
+  PK_RETURN_IF_ERROR(CheckEndpointUrl(options.endpoint_url));
   return CheckAliases(options.registry_aliases);
 }
 

@@ -48,6 +48,18 @@ TEST(NormalizeSyncOptions, RequiresOneNamespaceChoice) {
   EXPECT_NE(NormalizeSyncOptions(both).message().find("contradict"), std::string::npos);
 }
 
+TEST(NormalizeSyncOptions, RejectsEndpointsThatAreNotHttpUrls) {
+  for (const char* url : {"file:///etc/passwd", "127.0.0.1:5000", "http://a b", "http://x\ny"}) {
+    SyncOptions options = WithNamespaces({"staging"});
+    options.endpoint_url = url;
+    EXPECT_EQ(NormalizeSyncOptions(options).code(), StatusCode::kInvalidArgument) << url;
+  }
+  SyncOptions ok = WithNamespaces({"staging"});
+  ok.endpoint_url = " http://127.0.0.1:5000 ";
+  ASSERT_TRUE(NormalizeSyncOptions(ok).ok());
+  EXPECT_EQ(ok.endpoint_url, "http://127.0.0.1:5000");
+}
+
 TEST(NormalizeSyncOptions, NormalizesAliasTargetsToTheEcrHost) {
   SyncOptions options = WithNamespaces({"staging"});
   options.registry_aliases = {
