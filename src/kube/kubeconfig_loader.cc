@@ -1,5 +1,6 @@
 #include "kube/kubeconfig_loader.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -51,6 +52,13 @@ Status CheckServer(const std::string& server, const std::string& where) {
   std::string_view authority = rest.substr(0, rest.find('/'));
   if (authority.empty() || authority.front() == ':') {
     return InvalidArgumentError(where + ": server URL has no host");
+  }
+  if (std::any_of(server.begin(), server.end(),
+                  [](unsigned char c) { return c <= ' ' || c == 0x7f; })) {
+    return InvalidArgumentError(where + ": server URL contains a space or a control character");
+  }
+  if (authority.front() == '[' && authority.find(']') == std::string_view::npos) {
+    return InvalidArgumentError(where + ": server URL has an IPv6 address without its ']'");
   }
   if (authority.find('@') != std::string_view::npos) {
     return InvalidArgumentError(where +
