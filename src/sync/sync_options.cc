@@ -115,6 +115,7 @@ Status CheckEndpointUrl(const std::string& url) {
 Status NormalizeSyncOptions(SyncOptions& options) {
   TrimList(options.namespaces);
   TrimList(options.exclude_namespaces);
+  TrimList(options.registry_ids);
   options.secret_name = Trim(options.secret_name);
   options.namespace_selector = Trim(options.namespace_selector);
   PK_RETURN_IF_ERROR(CheckNamespaceChoice(options));
