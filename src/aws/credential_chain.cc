@@ -4,9 +4,11 @@
 
 #include <utility>
 
+#include "aws/imds_credential_provider.h"
 #include "aws/internal/ini_text.h"
 #include "aws/shared_config.h"
 #include "base/log.h"
+#include "http/curl_http_client.h"
 
 namespace pullkeeper::aws {
 
@@ -388,13 +390,12 @@ std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment
       std::vector<std::string>{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                                "AWS_CONTAINER_CREDENTIALS_FULL_URI"},
       "EKS Pod Identity or an ECS task role"));
-  // Instance metadata is last in the SDKs' chain. pullkeeper does not query it yet; saying so
-  // in the list matters on EC2, where an instance role is the usual source.
-  providers.push_back(std::make_unique<SkippedSourceProvider>(
-      "EC2 instance metadata",
-      "not supported by this version of pullkeeper (docs/known-issues.md); an instance role "
-      "is not used"));
   Clock& clock = options.clock != nullptr ? *options.clock : DefaultClock();
+  // Instance metadata is last in the SDKs' chain: on EC2 it is the usual source, elsewhere
+  // its absence costs a refused connection or two short timeouts.
+  HttpClientFactory make_client = options.http_client_factory;
+  if (!make_client) make_client = [] { return std::make_unique<http::CurlHttpClient>(); };
+  providers.push_back(std::make_unique<ImdsCredentialProvider>(env, std::move(make_client), clock));
   return std::make_unique<CredentialChain>(std::move(providers), clock);
 }
 

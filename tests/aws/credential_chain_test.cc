@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "testing/fake_http_client.h"
 #include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
@@ -28,6 +29,22 @@ class FakeClock : public Clock {
  private:
   SystemTime now_ = SystemTime(std::chrono::seconds(1'800'000'000));
 };
+
+// Chain options whose instance metadata source reaches no network: every request is refused,
+// as on a machine that is not on EC2. No unit test may send anything to a metadata address.
+ChainOptions Offline(std::string profile, Clock* clock) {
+  ChainOptions options;
+  options.profile = std::move(profile);
+  options.clock = clock;
+  options.http_client_factory = [] {
+    auto client = std::make_unique<pullkeeper::testing::FakeHttpClient>();
+    client->SetHandler([](const http::Request& request) -> StatusOr<http::Response> {
+      return UnavailableError(request.method + " " + request.url + ": connection refused");
+    });
+    return client;
+  };
+  return options;
+}
 
 std::string Replace(std::string text, std::string_view from, std::string_view to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -281,7 +298,7 @@ TEST_P(DefaultChain, PicksTheSourceBotocoreWouldOrSaysWhyNot) {
   FakeClock clock;
 
   StatusOr<Credentials> credentials =
-      MakeDefaultCredentialChain(env, {c.profile_flag, &clock})->Resolve();
+      MakeDefaultCredentialChain(env, Offline(c.profile_flag, &clock))->Resolve();
 
   std::string want = Replace(c.want, "$D", dir.path());
   if (c.want_code == StatusCode::kOk) {
@@ -305,7 +322,8 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
   ASSERT_TRUE(dir.ok());
   MapEnvironment env(Vars{{"HOME", dir.path()}});
   FakeClock clock;
-  StatusOr<Credentials> credentials = MakeDefaultCredentialChain(env, {"", &clock})->Resolve();
+  StatusOr<Credentials> credentials =
+      MakeDefaultCredentialChain(env, Offline("", &clock))->Resolve();
   EXPECT_EQ(credentials.status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(
       credentials.status().message(),
@@ -315,13 +333,27 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
           "not set); shared credentials/config files (profile 'default': "
           "$D/.aws/credentials: no such file; $D/.aws/config: no such file); container "
           "credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
-          "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (not supported by "
-          "this version of pullkeeper (docs/known-issues.md); an instance role is not used). "
+          "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (no instance "
+          "metadata service at http://169.254.169.254 (not on EC2?)). "
           "Set AWS_ACCESS_KEY_ID and "
           "AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
           "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the "
           "secret aws-credentials; see README 'AWS credentials'",
           "$D", dir.path()));
+}
+
+TEST(DefaultChainMessage, SaysInstanceMetadataIsDisabledByTheVariable) {
+  pullkeeper::testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  MapEnvironment env(Vars{{"HOME", dir.path()}, {"AWS_EC2_METADATA_DISABLED", "true"}});
+  FakeClock clock;
+  StatusOr<Credentials> credentials =
+      MakeDefaultCredentialChain(env, Offline("", &clock))->Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(credentials.status().message().find(
+                "EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)"),
+            std::string::npos)
+      << credentials.status().message();
 }
 
 TEST(DefaultChainMessage, SaysTheEnvironmentWasSkippedForAnExplicitProfile) {
@@ -330,7 +362,8 @@ TEST(DefaultChainMessage, SaysTheEnvironmentWasSkippedForAnExplicitProfile) {
   dir.Write(".aws/credentials", "[ops]\nregion = x\n");
   MapEnvironment env(Vars{{"HOME", dir.path()}, {"AWS_ACCESS_KEY_ID", "AKIAENV"}});
   FakeClock clock;
-  StatusOr<Credentials> credentials = MakeDefaultCredentialChain(env, {"ops", &clock})->Resolve();
+  StatusOr<Credentials> credentials =
+      MakeDefaultCredentialChain(env, Offline("ops", &clock))->Resolve();
   EXPECT_EQ(credentials.status().code(), StatusCode::kUnauthenticated);
   EXPECT_NE(
       credentials.status().message().find("environment (not consulted: --profile ops was given"),

@@ -2,6 +2,12 @@
 # region resolution, plus a parity check of the parser against botocore when it is installed.
 pullkeeper_test(aws_credentials_test
   SOURCES ini_file_test.cc shared_config_test.cc credential_chain_test.cc region_test.cc
+          imds_credential_provider_test.cc
+  LIBS pullkeeper_aws_credentials)
+
+# The instance metadata source over real HTTP against tests/fakes/imds_server.py on loopback.
+pullkeeper_test(aws_imds_fake_server_test
+  SOURCES imds_fake_server_test.cc
   LIBS pullkeeper_aws_credentials)
 
 add_executable(aws_shared_config_dump shared_config_dump.cc)
