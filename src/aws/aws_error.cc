@@ -119,19 +119,6 @@ std::string DecodeXmlEntities(std::string_view text) {
   return out;
 }
 
-// The text of the first <tag>...</tag>. AWS error documents are flat enough that this is all
-// the XML reading they need; a full parser would add a dependency for three fields.
-std::string XmlElementText(std::string_view body, std::string_view tag) {
-  std::string open = fmt::format("<{}>", tag);
-  std::string close = fmt::format("</{}>", tag);
-  size_t start = body.find(open);
-  if (start == std::string_view::npos) return "";
-  start += open.size();
-  size_t end = body.find(close, start);
-  if (end == std::string_view::npos) return "";
-  return DecodeXmlEntities(Trim(body.substr(start, end - start)));
-}
-
 void ParseXmlBody(std::string_view body, AwsError* error) {
   if (error->code.empty()) error->code = ShapeName(XmlElementText(body, "Code"));
   error->message = XmlElementText(body, "Message");
@@ -278,6 +265,19 @@ std::pair<StatusCode, Hint> Classify(const AwsError& error) {
 }
 
 }  // namespace
+
+// The text of the first <tag>...</tag>. AWS error documents are flat enough that this is all
+// the XML reading they need; a full parser would add a dependency for three fields.
+std::string XmlElementText(std::string_view body, std::string_view tag) {
+  std::string open = fmt::format("<{}>", tag);
+  std::string close = fmt::format("</{}>", tag);
+  size_t start = body.find(open);
+  if (start == std::string_view::npos) return "";
+  start += open.size();
+  size_t end = body.find(close, start);
+  if (end == std::string_view::npos) return "";
+  return DecodeXmlEntities(Trim(body.substr(start, end - start)));
+}
 
 AwsError ParseAwsError(const http::Response& response) {
   AwsError error;

@@ -61,6 +61,11 @@ Status AwsErrorToStatus(const AwsError& error, const CallContext& context);
 // retries run out the caller reports kResourceExhausted rather than kUnavailable.
 bool IsThrottlingError(const AwsError& error);
 
+// The trimmed, entity-decoded text of the first <tag>...</tag> in `body`, or "" when there is
+// none. Enough for the flat documents of the AWS Query protocol (errors, GetCallerIdentity);
+// not a general XML reader: no attributes, namespace prefixes, CDATA or nesting of `tag`.
+std::string XmlElementText(std::string_view body, std::string_view tag);
+
 // Cleans a message from a service (or anything else) for display: drops control characters,
 // replaces the credentials' access key id by its prefix, their secret and token and any
 // 64-hex-digit signature by "<redacted>", applies log::Redact and truncates to `max_bytes`.

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "cli/exit_codes.h"
 #include "cli/sync_command.h"
+#include "cli/whoami_command.h"
 #include "base/version.h"
 
 namespace {
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
 
   pullkeeper::cli::SyncCommandFlags sync_flags;
   CLI::App* sync = pullkeeper::cli::AddSyncCommand(app, sync_flags);
+  pullkeeper::cli::WhoamiCommandFlags whoami_flags;
+  CLI::App* whoami = pullkeeper::cli::AddWhoamiCommand(app, whoami_flags);
 
   try {
     app.parse(argc, argv);
@@ -53,5 +56,6 @@ int main(int argc, char** argv) {
   pullkeeper::log::Configure(log_options);
 
   if (sync->parsed()) return pullkeeper::cli::RunSyncCommand(sync_flags);
+  if (whoami->parsed()) return pullkeeper::cli::RunWhoamiCommand(whoami_flags);
   return kExitUsage;
 }
