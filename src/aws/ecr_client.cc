@@ -117,14 +117,6 @@ Status GiveUp(const Status& last, int attempts, bool throttled) {
   return Status(code, fmt::format("{}; gave up after {} attempts", last.message(), attempts));
 }
 
-bool IsTrue(std::optional<std::string> value) {
-  if (!value) return false;
-  std::string lower = *value;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower == "true";
-}
-
 }  // namespace
 
 struct HttpEcrApi::Call {
@@ -236,7 +228,7 @@ StatusOr<std::string> ResolveTokenEndpoint(const EcrTokenRequest& request,
                                            const Environment& environment) {
   std::string endpoint = request.endpoint;
   std::string source = "the endpoint flag";
-  if (endpoint.empty() && !IsTrue(environment.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) {
+  if (endpoint.empty() && !environment.IsTrue("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
     std::string specific = request.service == EcrService::kEcrPublic ? "AWS_ENDPOINT_URL_ECR_PUBLIC"
                                                                      : "AWS_ENDPOINT_URL_ECR";
     for (const std::string& name : {specific, std::string("AWS_ENDPOINT_URL")}) {

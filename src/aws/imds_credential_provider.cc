@@ -22,13 +22,6 @@ constexpr std::string_view kTokenHeader = "X-aws-ec2-metadata-token";
 // Six hours, the SDKs' value; the token is used for two calls only.
 constexpr std::string_view kTokenTtlSeconds = "21600";
 
-bool IsTrue(std::string_view value) {
-  std::string lower(value);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower == "true";
-}
-
 // A role name is an IAM name: printable ASCII without spaces or slashes. Anything else is not
 // the documented answer and must not reach a URL or a message.
 bool IsRoleName(std::string_view name) {
@@ -116,8 +109,7 @@ StatusOr<Credentials> ParseCredentials(std::string_view body, const std::string&
 }  // namespace
 
 StatusOr<Credentials> ImdsCredentialProvider::Resolve() {
-  if (auto disabled = env_.GetNonEmpty("AWS_EC2_METADATA_DISABLED");
-      disabled && IsTrue(*disabled)) {
+  if (env_.IsTrue("AWS_EC2_METADATA_DISABLED")) {
     return NotFoundError("disabled by AWS_EC2_METADATA_DISABLED");
   }
   PK_ASSIGN_OR_RETURN(std::string endpoint, Endpoint(env_));

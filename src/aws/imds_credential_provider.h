@@ -3,7 +3,8 @@
 // the last source of the SDKs' chain and the usual one on EC2 nodes. When the token request
 // is lost but the service answers otherwise (a pod behind a metadata hop limit of 1, the
 // classic reason pods do not get the instance profile), the error says so and what to change.
-// See https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
+// See
+// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html
 #pragma once
 
 #include <chrono>

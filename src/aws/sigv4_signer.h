@@ -87,7 +87,8 @@ Status SignHttpRequest(http::Request* request, const SigningParams& params);
 
 // Helpers shared with the ECR client and tests.
 std::string Sha256Hex(std::string_view data);
-std::string FormatAmzDate(SystemTime time);  // The access key id as messages show it: its first and last four characters ("AKIA…MPLE").
+std::string FormatAmzDate(SystemTime time);  // The access key id as messages show it: its first and
+                                             // last four characters ("AKIA…MPLE").
 std::string TruncatedAccessKeyId(std::string_view access_key_id);
 
 }  // namespace pullkeeper::aws

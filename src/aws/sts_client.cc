@@ -20,14 +20,6 @@ constexpr size_t kMaxResponseBytes = 64 * 1024;
 // IAM's limit for an ARN.
 constexpr size_t kMaxFieldBytes = 2048;
 
-bool IsTrue(std::optional<std::string> value) {
-  if (!value) return false;
-  std::string lower = *value;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower == "true";
-}
-
 // http(s)://authority[/...], nothing else: the endpoint decides where signed requests go.
 bool IsPlainHttpUrl(std::string_view url) {
   for (std::string_view scheme : {"http://", "https://"}) {
@@ -73,7 +65,7 @@ StatusOr<std::string> ResolveStsEndpoint(const std::string& region,
                                          const Environment& environment) {
   std::string endpoint = endpoint_flag;
   std::string source = "--endpoint-url";
-  if (endpoint.empty() && !IsTrue(environment.Get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))) {
+  if (endpoint.empty() && !environment.IsTrue("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
     for (const char* name : {"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"}) {
       if (auto value = environment.GetNonEmpty(name)) {
         endpoint = *value;
@@ -91,17 +83,18 @@ StatusOr<std::string> ResolveStsEndpoint(const std::string& region,
     return endpoint;
   }
   if (!IsValidRegionName(region)) {
-    return InvalidArgumentError(fmt::format(
-        "{:?} is not a valid region name; set --region or AWS_REGION", region));
+    return InvalidArgumentError(
+        fmt::format("{:?} is not a valid region name; set --region or AWS_REGION", region));
   }
   return fmt::format("https://sts.{}.{}", region, PartitionForRegion(region).dns_suffix);
 }
 
 StatusOr<CallerIdentity> ParseCallerIdentityResponse(std::string_view body) {
   if (body.size() > kMaxResponseBytes) {
-    return InternalError(fmt::format("answer of {} bytes is too large for GetCallerIdentity "
-                                     "(at most {})",
-                                     body.size(), kMaxResponseBytes));
+    return InternalError(
+        fmt::format("answer of {} bytes is too large for GetCallerIdentity "
+                    "(at most {})",
+                    body.size(), kMaxResponseBytes));
   }
   std::string result = XmlElementText(body, "GetCallerIdentityResult");
   if (result.empty()) {
@@ -134,8 +127,8 @@ StatusOr<CallerIdentity> HttpStsApi::GetCallerIdentity(const std::string& region
     return InvalidArgumentError(
         fmt::format("{}: {:?} is not a valid region name", kOperation, region));
   }
-  PK_ASSIGN_OR_RETURN(std::string endpoint, ResolveStsEndpoint(region, endpoint_flag,
-                                                               environment_));
+  PK_ASSIGN_OR_RETURN(std::string endpoint,
+                      ResolveStsEndpoint(region, endpoint_flag, environment_));
   http::Request request;
   request.method = "POST";
   request.url = RequestUrl(endpoint);
@@ -157,9 +150,8 @@ StatusOr<CallerIdentity> HttpStsApi::GetCallerIdentity(const std::string& region
   }
   auto identity = ParseCallerIdentityResponse(response->body);
   if (!identity.ok()) {
-    return identity.status().WithContext(fmt::format("{} in {} at {}: unreadable answer",
-                                                     kOperation, region,
-                                                     http::RedactUrl(endpoint)));
+    return identity.status().WithContext(fmt::format(
+        "{} in {} at {}: unreadable answer", kOperation, region, http::RedactUrl(endpoint)));
   }
   return identity;
 }

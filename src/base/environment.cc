@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 
 namespace pullkeeper {
@@ -11,6 +12,14 @@ std::optional<std::string> Environment::GetNonEmpty(std::string_view name) const
   auto value = Get(name);
   if (!value || value->empty()) return std::nullopt;
   return value;
+}
+
+bool Environment::IsTrue(std::string_view name) const {
+  std::optional<std::string> value = Get(name);
+  if (!value || value->size() != 4) return false;
+  std::string lower = *value;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "true";
 }
 
 std::string Environment::HomeDirectory() const {

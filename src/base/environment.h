@@ -18,6 +18,9 @@ class Environment {
 
   // Get(name) unless unset or empty.
   std::optional<std::string> GetNonEmpty(std::string_view name) const;
+  // True when the variable is "true" in any letter case, as the AWS SDKs read their switches
+  // (AWS_EC2_METADATA_DISABLED, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
+  bool IsTrue(std::string_view name) const;
   // $HOME, falling back to the passwd entry; "" if neither is known.
   virtual std::string HomeDirectory() const;
 };

@@ -2,9 +2,9 @@
 // Kubernetes clients, then RunSync, then the summary and the exit code.
 #include "cli/sync_command.h"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "aws/credential_chain.h"
 #include "aws/ecr_client.h"
@@ -26,10 +26,10 @@ StatusOr<std::vector<sync::RegistryAlias>> ParseAliases(const std::vector<std::s
   for (const std::string& spec : specs) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
-      return InvalidArgumentError(fmt::format(
-          "--registry-alias \"{}\": expected HOST=ECR_HOST, e.g. "
-          "registry.internal=123456789012.dkr.ecr.us-east-1.amazonaws.com",
-          spec));
+      return InvalidArgumentError(
+          fmt::format("--registry-alias \"{}\": expected HOST=ECR_HOST, e.g. "
+                      "registry.internal=123456789012.dkr.ecr.us-east-1.amazonaws.com",
+                      spec));
     }
     aliases.push_back({spec.substr(0, eq), spec.substr(eq + 1)});
   }
@@ -54,10 +54,14 @@ int ExitCodeForNamespaces(const sync::SyncReport& report) {
 
 int ExitCodeFor(const sync::SyncReport& report) {
   switch (report.failed_stage) {
-    case sync::Stage::kConfiguration: return kExitUsage;
-    case sync::Stage::kAws: return kExitAwsFailure;
-    case sync::Stage::kKubernetes: return kExitKubernetesFailure;
-    case sync::Stage::kNone: break;
+    case sync::Stage::kConfiguration:
+      return kExitUsage;
+    case sync::Stage::kAws:
+      return kExitAwsFailure;
+    case sync::Stage::kKubernetes:
+      return kExitKubernetesFailure;
+    case sync::Stage::kNone:
+      break;
   }
   return ExitCodeForNamespaces(report);
 }
@@ -65,7 +69,8 @@ int ExitCodeFor(const sync::SyncReport& report) {
 int Fail(int code, const Status& error) {
   // One line on stderr, through the logger: it is what a CronJob's log shows, in the chosen
   // format, redacted.
-  log::Error(kComponent, "sync failed", {{"exit_code", code}, {log::keys::kError, error.message()}});
+  log::Error(kComponent, "sync failed",
+             {{"exit_code", code}, {log::keys::kError, error.message()}});
   return code;
 }
 
@@ -92,9 +97,8 @@ int RunSyncCommand(SyncCommandFlags& flags) {
   sync::SyncDependencies deps{env, clock, *credentials, ecr, make_kube_api};
   sync::SyncReport report = sync::RunSync(options, deps);
 
-  std::string summary = flags.output == "json"
-                            ? FormatSyncSummaryJson(report, options.dry_run)
-                            : FormatSyncSummaryText(report, options.dry_run);
+  std::string summary = flags.output == "json" ? FormatSyncSummaryJson(report, options.dry_run)
+                                               : FormatSyncSummaryText(report, options.dry_run);
   std::fputs(summary.c_str(), stdout);
   std::fflush(stdout);
   int code = ExitCodeFor(report);

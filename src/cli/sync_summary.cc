@@ -1,9 +1,9 @@
 #include "cli/sync_summary.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
@@ -14,10 +14,14 @@ namespace {
 
 std::string_view StageName(sync::Stage stage) {
   switch (stage) {
-    case sync::Stage::kNone: return "";
-    case sync::Stage::kConfiguration: return "configuration";
-    case sync::Stage::kAws: return "aws";
-    case sync::Stage::kKubernetes: return "kubernetes";
+    case sync::Stage::kNone:
+      return "";
+    case sync::Stage::kConfiguration:
+      return "configuration";
+    case sync::Stage::kAws:
+      return "aws";
+    case sync::Stage::kKubernetes:
+      return "kubernetes";
   }
   return "";
 }
@@ -39,11 +43,13 @@ std::string FormatSyncSummaryText(const sync::SyncReport& report, bool dry_run) 
         StageName(report.failed_stage));
   }
   size_t name_width = 9;
-  for (const auto& r : report.namespaces) name_width = std::max(name_width, r.namespace_name.size());
+  for (const auto& r : report.namespaces)
+    name_width = std::max(name_width, r.namespace_name.size());
   out += fmt::format("{:<{}}  {:<12}  {}\n", "NAMESPACE", name_width, "RESULT", "DETAIL");
   for (const auto& r : report.namespaces) {
-    out += fmt::format("{:<{}}  {:<12}  {}\n", r.namespace_name, name_width,
-                       sync::OutcomeName(r.outcome), r.error.ok() ? "" : Printable(r.error.message()));
+    out +=
+        fmt::format("{:<{}}  {:<12}  {}\n", r.namespace_name, name_width,
+                    sync::OutcomeName(r.outcome), r.error.ok() ? "" : Printable(r.error.message()));
   }
   size_t failed = report.CountOutcome(sync::Outcome::kFailed);
   size_t count = report.namespaces.size();

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 
 #include "base/base64.h"
@@ -80,9 +80,8 @@ Status NameRequired(std::string_view verb, std::string_view what, std::string_vi
 
 }  // namespace
 
-Status KubeApi::ForEachSecretPage(std::string_view field_selector,
-                                 std::string_view label_selector,
-                                 const SecretPageHandler& on_page) {
+Status KubeApi::ForEachSecretPage(std::string_view field_selector, std::string_view label_selector,
+                                  const SecretPageHandler& on_page) {
   PK_ASSIGN_OR_RETURN(SecretList list, ListSecrets(field_selector, label_selector));
   return on_page(std::move(list.items));
 }
@@ -246,10 +245,10 @@ StatusOr<json> HttpKubeApi::CallJson(const ApiRequest& what, std::string_view me
   bool too_deep = false;
   json document = ParseBoundedJson(response.body, &too_deep);
   if (too_deep) {
-    return InternalError(fmt::format("{} {}: the answer from {} nests deeper than any Kubernetes "
-                                     "object ({} levels); refusing it",
-                                     what.verb, what.object,
-                                     http::RedactUrl(config_.server + path), kMaxJsonDepth));
+    return InternalError(
+        fmt::format("{} {}: the answer from {} nests deeper than any Kubernetes "
+                    "object ({} levels); refusing it",
+                    what.verb, what.object, http::RedactUrl(config_.server + path), kMaxJsonDepth));
   }
   if (!document.is_object()) {
     return InternalError(log::Redact(
@@ -318,15 +317,16 @@ StatusOr<std::vector<json>> HttpKubeApi::ListAll(const ApiRequest& what, const s
                                                  const std::string& query, int page_size,
                                                  std::string* resource_version) {
   std::vector<json> items;
-  PK_RETURN_IF_ERROR(ForEachPage(
-      what, path, query, page_size, [&](std::vector<json>&& page, const std::string& rv, bool first) {
-        if (first) {  // a restarted list begins again: drop what came before
-          items.clear();
-          *resource_version = rv;
-        }
-        std::move(page.begin(), page.end(), std::back_inserter(items));
-        return Status::Ok();
-      }));
+  PK_RETURN_IF_ERROR(
+      ForEachPage(what, path, query, page_size,
+                  [&](std::vector<json>&& page, const std::string& rv, bool first) {
+                    if (first) {  // a restarted list begins again: drop what came before
+                      items.clear();
+                      *resource_version = rv;
+                    }
+                    std::move(page.begin(), page.end(), std::back_inserter(items));
+                    return Status::Ok();
+                  }));
   return items;
 }
 
@@ -336,19 +336,19 @@ StatusOr<NamespaceList> HttpKubeApi::ListNamespaces(std::string_view label_selec
   NamespaceList list;
   // Converted page by page: a parsed JSON object costs several times the few strings a
   // Namespace keeps, and thousands of them at once were a peak of their own.
-  PK_RETURN_IF_ERROR(ForEachPage(
-      what, "/api/v1/namespaces", SelectorQuery("", label_selector), options_.page_size,
-      [&](std::vector<json>&& items, const std::string& rv, bool first) -> Status {
-        if (first) {  // a restarted list begins again
-          list.items.clear();
-          list.resource_version = rv;
-        }
-        for (const json& item : items) {
-          PK_ASSIGN_OR_RETURN(Namespace ns, NamespaceFromJson(item));
-          list.items.push_back(std::move(ns));
-        }
-        return Status::Ok();
-      }));
+  PK_RETURN_IF_ERROR(
+      ForEachPage(what, "/api/v1/namespaces", SelectorQuery("", label_selector), options_.page_size,
+                  [&](std::vector<json>&& items, const std::string& rv, bool first) -> Status {
+                    if (first) {  // a restarted list begins again
+                      list.items.clear();
+                      list.resource_version = rv;
+                    }
+                    for (const json& item : items) {
+                      PK_ASSIGN_OR_RETURN(Namespace ns, NamespaceFromJson(item));
+                      list.items.push_back(std::move(ns));
+                    }
+                    return Status::Ok();
+                  }));
   return list;
 }
 
@@ -385,7 +385,8 @@ Status HttpKubeApi::ForEachSecretPage(std::string_view field_selector,
       "list", "secrets in all namespaces" + SelectorDescription(field_selector, label_selector),
       "secrets", "");
   return ForEachPage(what, "/api/v1/secrets", SelectorQuery(field_selector, label_selector),
-                     options_.secret_page_size, [&](std::vector<json>&& items, const std::string&, bool) -> Status {
+                     options_.secret_page_size,
+                     [&](std::vector<json>&& items, const std::string&, bool) -> Status {
                        std::vector<Secret> secrets;
                        secrets.reserve(items.size());
                        for (json& item : items) {
@@ -420,9 +421,8 @@ StatusOr<Secret> HttpKubeApi::CreateSecret(std::string_view namespace_name, cons
   ApiRequest what = Describe("create", fmt::format("secret {}/{}", namespace_name, secret.name),
                              "secrets", namespace_name);
   std::string body = Serialize(SecretToCreateJson(secret, namespace_name));
-  PK_ASSIGN_OR_RETURN(
-      json document,
-      CallJson(what, "POST", SecretPath(namespace_name) + DryRunQuery(mode), body));
+  PK_ASSIGN_OR_RETURN(json document,
+                      CallJson(what, "POST", SecretPath(namespace_name) + DryRunQuery(mode), body));
   return SecretFromJson(std::move(document));
 }
 
@@ -433,9 +433,9 @@ StatusOr<Secret> HttpKubeApi::ReplaceSecret(std::string_view namespace_name, con
   ApiRequest what = Describe("update", fmt::format("secret {}/{}", namespace_name, secret.name),
                              "secrets", namespace_name);
   std::string body = Serialize(SecretToReplaceJson(secret, namespace_name));
-  PK_ASSIGN_OR_RETURN(json document,
-                      CallJson(what, "PUT",
-                               SecretPath(namespace_name, secret.name) + DryRunQuery(mode), body));
+  PK_ASSIGN_OR_RETURN(
+      json document,
+      CallJson(what, "PUT", SecretPath(namespace_name, secret.name) + DryRunQuery(mode), body));
   return SecretFromJson(std::move(document));
 }
 

@@ -80,8 +80,7 @@ TEST_F(HttpStsApiTest, SignsTheSessionTokenOfTemporaryCredentials) {
   credentials_.session_token = SecretString(kSessionToken);
   http_.Respond(200, kIdentityBody);
   ASSERT_TRUE(api_.GetCallerIdentity("us-east-1", "", credentials_).ok());
-  EXPECT_EQ(FakeHttpClient::HeaderOf(http_.last_request(), "X-Amz-Security-Token"),
-            kSessionToken);
+  EXPECT_EQ(FakeHttpClient::HeaderOf(http_.last_request(), "X-Amz-Security-Token"), kSessionToken);
 }
 
 TEST_F(HttpStsApiTest, UsesTheChinaPartitionsDnsSuffix) {
@@ -106,22 +105,31 @@ TEST(ResolveStsEndpoint, FollowsTheSdksPrecedence) {
   };
   const Case cases[] = {
       {"regional default", {}, "", "https://sts.us-west-2.amazonaws.com"},
-      {"flag", {{"AWS_ENDPOINT_URL_STS", "http://sts.local"}}, "http://flag.local",
+      {"flag",
+       {{"AWS_ENDPOINT_URL_STS", "http://sts.local"}},
+       "http://flag.local",
        "http://flag.local"},
       {"service variable over global",
        {{"AWS_ENDPOINT_URL_STS", "http://sts.local"}, {"AWS_ENDPOINT_URL", "http://all.local"}},
-       "", "http://sts.local"},
-      {"global variable", {{"AWS_ENDPOINT_URL", "http://all.local:4566"}}, "",
+       "",
+       "http://sts.local"},
+      {"global variable",
+       {{"AWS_ENDPOINT_URL", "http://all.local:4566"}},
+       "",
        "http://all.local:4566"},
       {"empty service variable counts as unset",
-       {{"AWS_ENDPOINT_URL_STS", ""}, {"AWS_ENDPOINT_URL", "http://all.local"}}, "",
+       {{"AWS_ENDPOINT_URL_STS", ""}, {"AWS_ENDPOINT_URL", "http://all.local"}},
+       "",
        "http://all.local"},
       {"ignore configured endpoints",
        {{"AWS_ENDPOINT_URL_STS", "http://sts.local"},
         {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"}},
-       "", "https://sts.us-west-2.amazonaws.com"},
-      {"ignore does not apply to the flag", {{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}},
-       "https://flag.local", "https://flag.local"},
+       "",
+       "https://sts.us-west-2.amazonaws.com"},
+      {"ignore does not apply to the flag",
+       {{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}},
+       "https://flag.local",
+       "https://flag.local"},
   };
   for (const Case& c : cases) {
     MapEnvironment env(c.env);
@@ -138,7 +146,8 @@ TEST(ResolveStsEndpoint, RefusesEndpointsThatAreNotPlainHttpUrlsAndSaysWhereThey
   EXPECT_EQ(from_env.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(from_env.status().message(), HasSubstr("AWS_ENDPOINT_URL"));
 
-  for (const char* bad : {"localhost:5000", "http://", "http:///path", "http://a b", "https://\n"}) {
+  for (const char* bad :
+       {"localhost:5000", "http://", "http:///path", "http://a b", "https://\n"}) {
     auto from_flag = ResolveStsEndpoint("us-east-1", bad, MapEnvironment());
     EXPECT_EQ(from_flag.status().code(), StatusCode::kInvalidArgument) << bad;
   }

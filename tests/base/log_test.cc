@@ -43,7 +43,8 @@ TEST_F(LogTest, JsonLinesReplaceBytesThatAreNotUtf8) {
   Configure({Format::kJson, Level::kInfo});
   Info("kube", "odd answer", {{"body", "caf\xc3\xa9 \xff\xfe end"}});
   ASSERT_EQ(lines_.size(), 1u);
-  EXPECT_NE(lines_[0].find("\"body\":\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end\""), std::string::npos)
+  EXPECT_NE(lines_[0].find("\"body\":\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd end\""),
+            std::string::npos)
       << lines_[0];
 }
 
