@@ -1,5 +1,5 @@
 # The credentials half: the shared config/credentials file parser.
 pullkeeper_fuzz_target(aws_ini_fuzzer aws_ini_fuzzer.cc LIBS pullkeeper_aws_credentials)
-# The ECR half: AWS error bodies (with a no-secret-in-message check) and token responses.
-pullkeeper_fuzz_target(aws_error_fuzzer aws_error_fuzzer.cc LIBS pullkeeper_aws_ecr)
+# The signing half: AWS error bodies (with a no-secret-in-message check); the ECR half: token responses.
+pullkeeper_fuzz_target(aws_error_fuzzer aws_error_fuzzer.cc LIBS pullkeeper_aws_signing)
 pullkeeper_fuzz_target(ecr_token_response_fuzzer ecr_token_response_fuzzer.cc LIBS pullkeeper_aws_ecr)

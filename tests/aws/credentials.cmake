@@ -1,8 +1,8 @@
 # Tests of the credentials half of src/aws: the INI parser, profiles, the credential chain and
-# region resolution, plus a parity check of the parser against botocore when it is installed.
+# region resolution, STS, plus a parity check of the parser against botocore when it is installed.
 pullkeeper_test(aws_credentials_test
   SOURCES ini_file_test.cc shared_config_test.cc credential_chain_test.cc region_test.cc
-          imds_credential_provider_test.cc
+          imds_credential_provider_test.cc sts_client_test.cc
   LIBS pullkeeper_aws_credentials)
 
 # The instance metadata source over real HTTP against tests/fakes/imds_server.py on loopback.
