@@ -8,6 +8,8 @@ add_library(pullkeeper_aws_credentials
   credential_chain.cc
   imds_credential_provider.cc
   region.cc
-  sts_client.cc)
+  sts_client.cc
+  container_credential_provider.cc
+  credential_process.cc)
 target_link_libraries(pullkeeper_aws_credentials
   PUBLIC pullkeeper_base pullkeeper_http pullkeeper_aws_signing)
