@@ -7,7 +7,9 @@ X-aws-ec2-metadata-token-ttl-seconds header, 400 without), GET
 temporary keys as JSON). Every GET needs a token this server issued in
 X-aws-ec2-metadata-token, else 401, as an instance with HttpTokens=required answers.
 --drop-put accepts the token request and never answers it, the way a PUT answer with a hop
-limit of 1 never reaches a container. See tests/fakes/README.md.
+limit of 1 never reaches a container. --access-key-id, --secret-access-key and
+--session-token replace the fixed fake keys, e.g. with temporary keys moto really issued, so
+that a caller's STS request succeeds. See tests/fakes/README.md.
 """
 
 import argparse
@@ -83,9 +85,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "Code": "Success",
                 "LastUpdated": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "Type": "AWS-HMAC",
-                "AccessKeyId": ACCESS_KEY_ID,
-                "SecretAccessKey": SECRET_ACCESS_KEY,
-                "Token": SESSION_TOKEN,
+                "AccessKeyId": options.access_key_id,
+                "SecretAccessKey": options.secret_access_key,
+                "Token": options.session_token,
                 "Expiration": expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
             }
             return self.reply(200, json.dumps(body).encode(), "application/json")
@@ -111,6 +113,12 @@ def main():
                         help="the instance's role name; '' means no role (404)")
     parser.add_argument("--expiration-seconds", type=int, default=6 * 3600,
                         help="the credentials expire this long after they are served")
+    parser.add_argument("--access-key-id", default=ACCESS_KEY_ID,
+                        help="the role's access key id (default: a fixed fake)")
+    parser.add_argument("--secret-access-key", default=SECRET_ACCESS_KEY,
+                        help="the role's secret key (default: a fixed fake)")
+    parser.add_argument("--session-token", default=SESSION_TOKEN,
+                        help="the role's session token (default: a fixed fake)")
     parser.add_argument("--drop-put", action="store_true",
                         help="never answer the token PUT (simulates a hop limit of 1)")
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")

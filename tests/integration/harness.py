@@ -308,6 +308,20 @@ class AccessKey:
                 "AWS_SECRET_ACCESS_KEY": self.secret_access_key}
 
 
+@dataclass(frozen=True)
+class TemporaryKey:
+    """Credentials from an STS call: a key pair that only works with its session token."""
+    arn: str  # the identity GetCallerIdentity names, e.g. .../assumed-role/ROLE/SESSION
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+    def environment(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": self.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+                "AWS_SESSION_TOKEN": self.session_token}
+
+
 class Moto:
     """moto_server on a free loopback port.
 
@@ -378,6 +392,61 @@ class Moto:
         if status != 200:
             raise RuntimeError(f"moto reset-auth answered {status}")
         self.auth_enforced = True
+
+    def relax_auth(self) -> None:
+        """Switches the checks off again (body `inf`). Needed around
+        AssumeRoleWithWebIdentity: SDKs send it unsigned, and moto with checks on answers an
+        unsigned request with 500 instead of processing it."""
+        status = http_status(f"{self.endpoint_url}/moto-api/reset-auth", method="POST",
+                             data=b"inf", headers={"Content-Type": "text/plain"})
+        if status != 200:
+            raise RuntimeError(f"moto reset-auth answered {status}")
+        self.auth_enforced = False
+
+    @contextlib.contextmanager
+    def auth_relaxed(self):
+        """relax_auth() for the duration of a `with` block, then enforce_auth() again."""
+        self.relax_auth()
+        try:
+            yield
+        finally:
+            self.enforce_auth()
+
+    def allow_user(self, user_name: str, actions: Sequence[str]) -> None:
+        """Adds an inline policy letting the user call `actions` on any resource, e.g.
+        ["sts:AssumeRole"]. Call before enforce_auth()."""
+        self.client("iam").put_user_policy(
+            UserName=user_name, PolicyName="allow-" + "-".join(
+                action.replace(":", "-") for action in actions),
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}))
+
+    def create_role(self, role_name: str, trusted_principal: str,
+                    actions: Sequence[str] = ()) -> str:
+        """Creates a role whose trust policy lets `trusted_principal` assume it and returns
+        its ARN. moto matches the principal literally: name the caller's exact ARN (a user
+        ARN, not the account root) or "*". `actions` become an inline policy of the role
+        (e.g. ["sts:AssumeRole"] for a role that is the first hop of a chain). Call before
+        enforce_auth()."""
+        iam = self.client("iam")
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": trusted_principal},
+            "Action": ["sts:AssumeRole", "sts:AssumeRoleWithWebIdentity"]}]}
+        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))
+        if actions:
+            iam.put_role_policy(RoleName=role_name, PolicyName="role-actions",
+                                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                                    {"Effect": "Allow", "Action": list(actions),
+                                     "Resource": "*"}]}))
+        return role["Role"]["Arn"]
+
+    def assume_role(self, key: AccessKey, role_arn: str, session_name: str) -> TemporaryKey:
+        """sts:AssumeRole as `key` (works with checks on or off)."""
+        answer = self.client("sts", key).assume_role(RoleArn=role_arn,
+                                                      RoleSessionName=session_name)
+        credentials = answer["Credentials"]
+        return TemporaryKey(answer["AssumedRoleUser"]["Arn"], credentials["AccessKeyId"],
+                            credentials["SecretAccessKey"], credentials["SessionToken"])
 
 
 # --------------------------------------------------------------------------------------
@@ -675,6 +744,43 @@ class KubeApi:
         if verbs:
             rule["verbs"] = list(verbs)
         self.set_faults({"forbid": [rule]})
+
+
+# --------------------------------------------------------------------------------------
+# Small credential fakes (IMDS, container credentials): a script that takes --port-file
+
+FAKES_DIR = REPO_ROOT / "tests" / "fakes"
+
+
+class PortFileFake:
+    """One of the tests/fakes scripts that binds 127.0.0.1 and writes its port to the file
+    named by --port-file; started with the extra `args` and stopped with the workspace.
+    A missing script raises FileNotFoundError naming it (the caller decides whether that
+    is a skip, a failure or an expected failure)."""
+
+    def __init__(self, workspace: Workspace, script: str, args: Sequence[str] = (),
+                 name: str | None = None):
+        path = FAKES_DIR / script
+        if not path.is_file():
+            raise FileNotFoundError(f"fake server script missing: {path}")
+        name = name or path.stem
+        directory = workspace.fresh_dir(name)
+        port_file = directory / "port"
+        self.process = workspace.start(
+            name, [sys.executable, str(path), "--port-file", str(port_file), *args],
+            base_environment(directory))
+
+        def port_written() -> bool:
+            if not self.process.alive():
+                raise RuntimeError(f"{path.name} exited:\n{self.process.log_tail()}")
+            return port_file.is_file() and port_file.read_text().strip() != ""
+
+        wait_until(port_written, f"{path.name}")
+        self.port = int(port_file.read_text())
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.stop()
 
 
 # --------------------------------------------------------------------------------------
