@@ -358,7 +358,7 @@ class Moto:
             raise RuntimeError(f"moto_server exited:\n{self.process.log_tail()}")
         return http_status(f"{self.endpoint_url}/moto-api/") == 200
 
-    def client(self, service: str, key: AccessKey | None = None):
+    def client(self, service: str, key: AccessKey | TemporaryKey | None = None):
         """A boto3 client aimed at moto; without a key it uses a throwaway one (only
         useful before enforce_auth())."""
         import boto3  # imported late: only the AWS-facing helpers need it
@@ -369,6 +369,7 @@ class Moto:
         return boto3.session.Session().client(
             service, endpoint_url=self.endpoint_url, region_name=REGION,
             aws_access_key_id=access_key_id, aws_secret_access_key=secret,
+            aws_session_token=getattr(key, "session_token", None),  # a TemporaryKey's
             config=botocore.config.Config(retries={"max_attempts": 1},
                                           proxies={}, connect_timeout=5, read_timeout=30))
 

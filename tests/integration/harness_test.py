@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import unittest
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -82,6 +83,69 @@ class MotoEnforcesSigV4AndIamPolicies(harness.IntegrationTestCase):
         status, body = self.curl_get_token(self.reader.access_key_id, "not-the-secret")
         self.assertEqual(status, 403, body)
         self.assertIn("<Code>SignatureDoesNotMatch</Code>", body)
+
+
+class MotoRolesAndCredentialFakes(harness.IntegrationTestCase):
+    """The role helpers and the IMDS fake the credential parity table relies on."""
+
+    @classmethod
+    def start_parts(cls):
+        cls.moto = harness.Moto(cls.workspace)
+        cls.caller = cls.moto.create_user("role-caller", ecr_read_only=False)
+        cls.moto.allow_user("role-caller", ["sts:AssumeRole"])
+        cls.role_arn = cls.moto.create_role(
+            "harness-role", f"arn:aws:iam::{harness.ACCOUNT_ID}:user/role-caller")
+        cls.moto.enforce_auth()
+
+    def caller_arn(self, key):
+        return self.moto.client("sts", key).get_caller_identity()["Arn"]
+
+    def test_assumed_role_keys_work_only_with_their_session_token(self):
+        import botocore.exceptions
+
+        session = self.moto.assume_role(self.caller, self.role_arn, "harness-session")
+        self.assertEqual(session.arn, f"arn:aws:sts::{harness.ACCOUNT_ID}:assumed-role/"
+                                      "harness-role/harness-session")
+        self.assertEqual(self.caller_arn(session), session.arn)
+        without_token = harness.AccessKey("role", session.access_key_id,
+                                          session.secret_access_key)
+        with self.assertRaises(botocore.exceptions.ClientError) as raised:
+            self.caller_arn(without_token)
+        self.assertIn("InvalidClientTokenId", str(raised.exception))
+
+    def test_relaxed_auth_accepts_an_unknown_key_and_enforces_again_after(self):
+        import botocore.exceptions
+
+        unknown = harness.AccessKey("ghost", "AKIAIOSFODNN7EXAMPLE", "whatever")
+        with self.moto.auth_relaxed():
+            self.caller_arn(unknown)
+        self.assertTrue(self.moto.auth_enforced)
+        with self.assertRaises(botocore.exceptions.ClientError):
+            self.caller_arn(unknown)
+
+    def test_the_imds_fake_serves_the_keys_it_is_given(self):
+        session = self.moto.assume_role(self.caller, self.role_arn, "harness-imds")
+        imds = harness.PortFileFake(self.workspace, "imds_server.py", [
+            "--access-key-id", session.access_key_id,
+            "--secret-access-key", session.secret_access_key,
+            "--session-token", session.session_token])
+        self.addCleanup(imds.stop)
+        token_request = urllib.request.Request(
+            imds.url + "/latest/api/token", method="PUT",
+            headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(token_request, timeout=10) as response:
+            token = response.read().decode()
+        served = harness.http_json(
+            imds.url + "/latest/meta-data/iam/security-credentials/pullkeeper-node",
+            headers={"X-aws-ec2-metadata-token": token})
+        self.assertEqual((served["AccessKeyId"], served["SecretAccessKey"], served["Token"]),
+                         (session.access_key_id, session.secret_access_key,
+                          session.session_token))
+
+    def test_a_missing_fake_script_names_its_path(self):
+        with self.assertRaisesRegex(FileNotFoundError, "no_such_fake.py"):
+            harness.PortFileFake(self.workspace, "no_such_fake.py")
 
 
 class RegistryDemandsCredentialsAndSkopeoProvesThem(harness.IntegrationTestCase):
