@@ -197,7 +197,7 @@ class CredentialParity(harness.IntegrationTestCase):
 
     @classmethod
     def start_parts(cls):
-        cls.pullkeeper = harness.require_pullkeeper()
+        cls.pullkeeper = harness.require_pullkeeper().resolve()  # rows run in their HOME
         cls.aws = shutil.which("aws")
         if cls.aws is None:
             raise unittest.SkipTest("the AWS CLI is not on PATH")
