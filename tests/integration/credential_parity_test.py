@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
+import re
 import shutil
 import stat
 import string
@@ -140,7 +141,7 @@ ROWS = [
              "AWS_ROLE_ARN": "$web_arn", "AWS_ROLE_SESSION_NAME": "parity-web-identity"},
         special="web_identity"),
     Row("container_credentials", "container credentials (FULL_URI + token file)",
-        user_arn(BETA),
+        session_arn(HOP1, "parity-container"),
         env={"AWS_CONTAINER_CREDENTIALS_FULL_URI": "$container_url",
              "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "$home/container-token"},
         special="container"),
@@ -186,10 +187,25 @@ class Outcome:
     summary: str  # one line for the table
 
 
-def last_line_of_error(text: str, limit: int = 90) -> str:
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def last_line_of_error(text: str, limit: int = 160) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    line = lines[-1] if lines else "(no output)"
-    return line if len(line) <= limit else line[:limit - 3] + "..."
+    return shorten(lines[-1] if lines else "(no output)", limit)
+
+
+# The error="..." field of pullkeeper's logfmt error line (quotes inside are escaped).
+LOGFMT_ERROR = re.compile(r'level=error .*?\berror="((?:[^"\\]|\\.)*)"')
+
+
+def pullkeeper_error(stderr: str, limit: int = 160) -> str:
+    """The message of pullkeeper's last error line, without the logfmt framing."""
+    matches = LOGFMT_ERROR.findall(stderr)
+    if not matches:
+        return last_line_of_error(stderr, limit)
+    return shorten(re.sub(r"\\(.)", r"\1", matches[-1]), limit)
 
 
 class CredentialParity(harness.IntegrationTestCase):
@@ -211,9 +227,9 @@ class CredentialParity(harness.IntegrationTestCase):
         web = moto.create_role(WEB, "*")
         moto.enforce_auth()
         env_session = moto.assume_role(alpha, hop1, "parity-env-session")
-        imds_session = moto.assume_role(alpha, hop1, "parity-imds")
         cls.keys = {"alpha": alpha, "beta": beta, "env_session": env_session,
-                    "imds_session": imds_session}
+                    "imds_session": moto.assume_role(alpha, hop1, "parity-imds"),
+                    "container_session": moto.assume_role(alpha, hop1, "parity-container")}
         cls.web_identity_token = "eyJhbGciOiJSUzI1NiJ9.parity-web-identity-token.c2lnbmF0dXJl"
         cls.container_token = "parity-container-authorization-token-0123456789"
         cls.values = {
@@ -259,11 +275,14 @@ class CredentialParity(harness.IntegrationTestCase):
             (home / "web-identity-token").write_text(self.web_identity_token)
         elif row.special == "container":
             (home / "container-token").write_text(self.container_token)
-            beta = self.keys["beta"]
+            # Temporary keys, as real agents serve: botocore 1.43 fails with KeyError
+            # 'Token' on an answer without a session token.
+            session = self.keys["container_session"]
             fake = harness.PortFileFake(self.workspace, "container_credentials_server.py", [
                 "--path", CONTAINER_PATH, "--token", self.container_token,
-                "--access-key-id", beta.access_key_id,
-                "--secret-access-key", beta.secret_access_key])
+                "--access-key-id", session.access_key_id,
+                "--secret-access-key", session.secret_access_key,
+                "--session-token", session.session_token])
             self.addCleanup(fake.stop)
             values["container_url"] = fake.url + CONTAINER_PATH
         elif row.special == "imds":
@@ -324,7 +343,7 @@ class CredentialParity(harness.IntegrationTestCase):
             arn = json.loads(result.stdout)["arn"]
             return result, Outcome(True, arn, f"ok {arn}")
         return result, Outcome(False, "", f"exit {result.returncode}: "
-                               f"{last_line_of_error(result.stderr)}")
+                               f"{pullkeeper_error(result.stderr)}")
 
     def check_row(self, row: Row) -> None:
         entry = {"row": row.name, "cli": "(not run)", "pullkeeper": "(not run)",
@@ -343,13 +362,15 @@ class CredentialParity(harness.IntegrationTestCase):
             with relaxed, concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
                 cli_run = pool.submit(self.run_cli, row, env)
                 our_run = pool.submit(self.run_pullkeeper, row, env)
-                (cli, cli_outcome), (ours, our_outcome) = cli_run.result(), our_run.result()
-            entry["cli"], entry["pullkeeper"] = cli_outcome.summary, our_outcome.summary
+                cli, cli_outcome = cli_run.result()
+                entry["cli"] = cli_outcome.summary
+                ours, our_outcome = our_run.result()
+                entry["pullkeeper"] = our_outcome.summary
             self.compare(row, cli, cli_outcome, ours, our_outcome)
             entry["verdict"] = "agree"
         except BaseException as error:
             if entry["pullkeeper"] == "(not run)":
-                entry["pullkeeper"] = f"(setup: {last_line_of_error(str(error), 70)})"
+                entry["pullkeeper"] = f"(not compared: {last_line_of_error(str(error), 100)})"
             raise
         finally:
             if row.name in PENDING:
