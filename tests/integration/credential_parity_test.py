@@ -349,24 +349,9 @@ class CredentialParity(harness.IntegrationTestCase):
         entry = {"row": row.name, "cli": "(not run)", "pullkeeper": "(not run)",
                  "verdict": "FAIL"}
         type(self).table.append(entry)
-        home = Path(tempfile.mkdtemp(prefix=f"home-{row.name}-", dir=self.workspace.path))
         try:
-            values = self.prepare(row, home)
-            env = self.environment(row, home, values)
-            # SDKs send AssumeRoleWithWebIdentity unsigned; moto with checks on answers that
-            # with 500 (TESTING-NOTES), so that row runs with checks off.
-            relaxed = self.moto.auth_relaxed() if row.special == "web_identity" else (
-                contextlib.nullcontext())
-            # The two tools share nothing a row writes, so they run side by side: the CLI's
-            # start-up dominates the file's run time.
-            with relaxed, concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-                cli_run = pool.submit(self.run_cli, row, env)
-                our_run = pool.submit(self.run_pullkeeper, row, env)
-                cli, cli_outcome = cli_run.result()
-                entry["cli"] = cli_outcome.summary
-                ours, our_outcome = our_run.result()
-                entry["pullkeeper"] = our_outcome.summary
-            self.compare(row, cli, cli_outcome, ours, our_outcome)
+            cli, ours = self.run_row(row, entry, with_pullkeeper=True)
+            self.compare(row, cli, ours)
             entry["verdict"] = "agree"
         except BaseException as error:
             if entry["pullkeeper"] == "(not run)":
@@ -377,19 +362,54 @@ class CredentialParity(harness.IntegrationTestCase):
                 entry["verdict"] = ("pending, PASSES: drop from PENDING"
                                     if entry["verdict"] == "agree" else "pending (xfail)")
 
-    def compare(self, row: Row, cli, cli_outcome: Outcome, ours, our_outcome: Outcome) -> None:
-        both = (f"\n[aws cli]{harness.describe_run(cli)}"
-                f"\n[pullkeeper]{harness.describe_run(ours)}")
+    def check_cli_side(self, row: Row) -> None:
+        """For a PENDING row: the AWS CLI alone must still do what the row expects, so an
+        expected failure never hides a broken setup."""
+        try:
+            cli, _ = self.run_row(row, {}, with_pullkeeper=False)
+        except FileNotFoundError as error:  # the row's fake is on another branch too
+            self.skipTest(str(error))
+        self.check_cli(row, cli, f"\n[aws cli]{harness.describe_run(cli[0])}")
+
+    def run_row(self, row: Row, entry: dict, with_pullkeeper: bool):
+        home = Path(tempfile.mkdtemp(prefix=f"home-{row.name}-", dir=self.workspace.path))
+        values = self.prepare(row, home)
+        env = self.environment(row, home, values)
+        # SDKs send AssumeRoleWithWebIdentity unsigned; moto with checks on answers that with
+        # 500 (TESTING-NOTES), so that row runs with checks off.
+        relaxed = self.moto.auth_relaxed() if row.special == "web_identity" else (
+            contextlib.nullcontext())
+        # The two tools share nothing a row writes, so they run side by side: the CLI's
+        # start-up dominates the file's run time.
+        with relaxed, concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            cli_run = pool.submit(self.run_cli, row, env)
+            our_run = pool.submit(self.run_pullkeeper, row, env) if with_pullkeeper else None
+            cli = cli_run.result()
+            entry["cli"] = cli[1].summary
+            ours = our_run.result() if our_run else None
+            if ours:
+                entry["pullkeeper"] = ours[1].summary
+        return cli, ours
+
+    def check_cli(self, row: Row, cli, context: str) -> None:
         if row.expect_arn is not None:
-            self.assertEqual(cli_outcome.arn, row.expect_arn,
-                             f"{row.name}: the AWS CLI did not name the expected identity{both}")
+            self.assertEqual(cli[1].arn, row.expect_arn,
+                             f"{row.name}: the AWS CLI did not name the expected identity{context}")
+        else:
+            self.assertFalse(cli[1].ok, f"{row.name}: the AWS CLI was expected to fail{context}")
+
+    def compare(self, row: Row, cli, ours) -> None:
+        (cli_run, _), (our_run, our_outcome) = cli, ours
+        both = (f"\n[aws cli]{harness.describe_run(cli_run)}"
+                f"\n[pullkeeper]{harness.describe_run(our_run)}")
+        self.check_cli(row, cli, both)
+        if row.expect_arn is not None:
             self.assertEqual(our_outcome.arn, row.expect_arn,
                              f"{row.name}: pullkeeper disagrees with the AWS CLI{both}")
             return
-        self.assertFalse(cli_outcome.ok, f"{row.name}: the AWS CLI was expected to fail{both}")
-        self.assertEqual(ours.returncode, 3, f"{row.name}: pullkeeper must exit 3{both}")
+        self.assertEqual(our_run.returncode, 3, f"{row.name}: pullkeeper must exit 3{both}")
         missing = [word for word in row.failure_words
-                   if word.lower() not in ours.stderr.lower()]
+                   if word.lower() not in our_run.stderr.lower()]
         self.assertEqual(missing, [], f"{row.name}: pullkeeper's error does not name the "
                                       f"source and cause{both}")
 
@@ -415,8 +435,19 @@ def _row_test(row: Row):
     return unittest.expectedFailure(test) if row.name in PENDING else test
 
 
+def _cli_side_test(row: Row):
+    def test(self):
+        self.check_cli_side(row)
+
+    test.__doc__ = f"{row.title}: the AWS CLI side of a pending row"
+    return test
+
+
 for _number, _row in enumerate(ROWS, start=1):
     setattr(CredentialParity, f"test_{_number:02d}_{_row.name}", _row_test(_row))
+    if _row.name in PENDING:
+        setattr(CredentialParity, f"test_{_number:02d}_{_row.name}_aws_cli_side",
+                _cli_side_test(_row))
 
 
 if __name__ == "__main__":
