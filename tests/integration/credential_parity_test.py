@@ -10,9 +10,14 @@ and the cause in words the row lists, even where the CLI's message is vaguer. No
 key, session token, web-identity token or container authorization token may appear in
 pullkeeper's output or its debug log.
 
+Role rows name their session (role_session_name, AWS_ROLE_SESSION_NAME) so the two tools'
+assumed-role ARNs compare exactly. The web identity row runs with moto's checks off: SDKs
+send AssumeRoleWithWebIdentity unsigned, which moto with checks on answers with 500.
+
 Rows in PENDING need a credential source that is being written on another branch; they
-run and are reported as expected failures. When one of them passes, unittest reports an
-unexpected success, which fails the file: take the row out of PENDING.
+run and are reported as expected failures, and a separate `..._aws_cli_side` test checks
+that the AWS CLI alone still does what the row expects. When a pending row passes, unittest
+reports an unexpected success, which fails the file: take the row out of PENDING.
 The table of results is printed to stderr at the end.
 """
 
@@ -61,7 +66,7 @@ def session_arn(role: str, session: str) -> str:
 
 @dataclass(frozen=True)
 class Row:
-    """One setup. Text fields are string.Template templates over ParityTable.values
+    """One setup. Text fields are string.Template templates over CredentialParity.values
     ($alpha_id, $hop1_arn, $home, ...). `expect_arn` None means both tools must fail, and
     then pullkeeper's stderr must contain every one of `failure_words` (any case)."""
     name: str
@@ -120,6 +125,8 @@ ROWS = [
                "role_session_name = parity-first-hop\n"
                "[profile second-hop]\nrole_arn = $hop2_arn\nsource_profile = first-hop\n"
                "role_session_name = parity-two-hops\n"),
+    # The CLI: "Infinite loop in credential configuration detected. Attempting to load from
+    # profile loop-a which has already been visited. Visited profiles: ['loop-a', 'loop-b']".
     Row("source_profile_loop", "source_profile loop a -> b -> a", None,
         env={"AWS_PROFILE": "loop-a"},
         config="[profile loop-a]\nrole_arn = $hop1_arn\nsource_profile = loop-b\n"
@@ -162,6 +169,8 @@ ROWS = [
         env={"AWS_ACCESS_KEY_ID": "$alpha_id", "AWS_SECRET_ACCESS_KEY": "$wrong_secret"},
         failure_words=("SignatureDoesNotMatch", "environment")),
     # The start URL is only a cache key here: no token is cached, so neither tool calls it.
+    # The CLI fails with "Error loading SSO Token: Token for <start URL> does not exist",
+    # which names neither the profile nor a way out; pullkeeper must name both.
     Row("sso_profile", "SSO profile (sso_account_id/sso_role_name)", None,
         env={"AWS_PROFILE": "sso-dev"},
         config="[profile sso-dev]\nsso_start_url = http://127.0.0.1:9/start\n"
