@@ -76,6 +76,7 @@ class Row:
     config: str = ""
     credentials: str = ""
     profile_flag: str = ""  # --profile for both tools
+    files: dict = field(default_factory=dict)  # more files, by path relative to HOME
     failure_words: tuple = ()
     special: str = ""  # process | web_identity | container | imds
 
@@ -186,6 +187,27 @@ ROWS = [
     Row("explicit_profile_beats_env", "--profile + env keys: the profile wins",
         user_arn(BETA), env=ALPHA_ENV, profile_flag="beta-profile",
         config=BETA_CONFIG_PROFILE),
+    # The CLI: "Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY".
+    Row("env_partial_keys", "env: AWS_ACCESS_KEY_ID without the secret", None,
+        env={"AWS_ACCESS_KEY_ID": "$alpha_id"},
+        credentials="[default]\naws_access_key_id = $beta_id\n"
+                    "aws_secret_access_key = $beta_secret\n",
+        failure_words=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "set both")),
+    # The CLI only says "Unable to locate credentials".
+    Row("profile_without_keys", "AWS_PROFILE names a profile with a region only", None,
+        env={"AWS_PROFILE": "region-only"},
+        config="[profile region-only]\nregion = us-east-1\n",
+        failure_words=("region-only", "no aws_access_key_id")),
+    # The variables win over ~/.aws, which holds another key for the same profile.
+    Row("file_location_variables", "AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE moved",
+        user_arn(ALPHA), env={"AWS_SHARED_CREDENTIALS_FILE": "$home/elsewhere/credentials",
+                              "AWS_CONFIG_FILE": "$home/elsewhere/config",
+                              "AWS_PROFILE": "moved"},
+        credentials="[moved]\naws_access_key_id = $beta_id\n"
+                    "aws_secret_access_key = $beta_secret\n",
+        files={"elsewhere/credentials": "[moved]\naws_access_key_id = $alpha_id\n"
+                                        "aws_secret_access_key = $alpha_secret\n",
+               "elsewhere/config": "[profile moved]\nregion = us-east-1\n"}),
 ]
 
 
@@ -302,12 +324,12 @@ class CredentialParity(harness.IntegrationTestCase):
                 "--session-token", session.session_token])
             self.addCleanup(fake.stop)
             values["imds_url"] = fake.url
-        aws_dir = home / ".aws"
-        aws_dir.mkdir()
-        for name in ("config", "credentials"):
-            text = string.Template(getattr(row, name)).substitute(values)
+        files = {".aws/config": row.config, ".aws/credentials": row.credentials, **row.files}
+        for relative, template in files.items():
+            text = string.Template(template).substitute(values)
             if text:
-                (aws_dir / name).write_text(text)
+                (home / relative).parent.mkdir(parents=True, exist_ok=True)
+                (home / relative).write_text(text)
         return values
 
     def environment(self, row: Row, home: Path, values: dict) -> dict:
