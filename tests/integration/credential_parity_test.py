@@ -222,7 +222,7 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def last_line_of_error(text: str, limit: int = 160) -> str:
+def last_line_of_error(text: str, limit: int = 200) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return shorten(lines[-1] if lines else "(no output)", limit)
 
@@ -231,7 +231,7 @@ def last_line_of_error(text: str, limit: int = 160) -> str:
 LOGFMT_ERROR = re.compile(r'level=error .*?\berror="((?:[^"\\]|\\.)*)"')
 
 
-def pullkeeper_error(stderr: str, limit: int = 160) -> str:
+def pullkeeper_error(stderr: str, limit: int = 200) -> str:
     """The message of pullkeeper's last error line, without the logfmt framing."""
     matches = LOGFMT_ERROR.findall(stderr)
     if not matches:
@@ -373,8 +373,9 @@ class CredentialParity(harness.IntegrationTestCase):
         if result.returncode == 0:
             arn = json.loads(result.stdout)["arn"]
             return result, Outcome(True, arn, f"ok {arn}")
-        return result, Outcome(False, "", f"exit {result.returncode}: "
-                               f"{pullkeeper_error(result.stderr)}")
+        # The row's HOME is a long temporary path; "~" keeps the table readable.
+        message = pullkeeper_error(result.stderr.replace(env["HOME"], "~"))
+        return result, Outcome(False, "", f"exit {result.returncode}: {message}")
 
     def check_row(self, row: Row) -> None:
         entry = {"row": row.name, "cli": "(not run)", "pullkeeper": "(not run)",
