@@ -5,6 +5,11 @@ pullkeeper_test(aws_credentials_test
           imds_credential_provider_test.cc sts_client_test.cc
   LIBS pullkeeper_aws_credentials)
 
+# Container credentials (ECS task roles, EKS Pod Identity) against a scripted HTTP client.
+pullkeeper_test(aws_container_credentials_test
+  SOURCES container_credential_provider_test.cc
+  LIBS pullkeeper_aws_credentials)
+
 # The instance metadata source over real HTTP against tests/fakes/imds_server.py on loopback.
 pullkeeper_test(aws_imds_fake_server_test
   SOURCES imds_fake_server_test.cc
