@@ -15,6 +15,12 @@ pullkeeper_test(aws_imds_fake_server_test
   SOURCES imds_fake_server_test.cc
   LIBS pullkeeper_aws_credentials)
 
+# The container credentials source over real HTTP against
+# tests/fakes/container_credentials_server.py on loopback.
+pullkeeper_test(aws_container_fake_server_test
+  SOURCES container_fake_server_test.cc
+  LIBS pullkeeper_aws_credentials)
+
 add_executable(aws_shared_config_dump shared_config_dump.cc)
 target_link_libraries(aws_shared_config_dump PRIVATE pullkeeper_aws_credentials
   nlohmann_json::nlohmann_json)
