@@ -146,8 +146,8 @@ StatusOr<std::optional<SecretString>> ReadAuthorization(const Environment& env) 
     token.resize(static_cast<size_t>(in.gcount()));
     if (token.size() > static_cast<size_t>(kMaxTokenFileBytes)) {
       return InvalidArgumentError(fmt::format(
-          "the container authorization token file {} is over {} bytes: not a token file",
-          origin, kMaxTokenFileBytes));
+          "the container authorization token file {} is over {} bytes: not a token file", origin,
+          kMaxTokenFileBytes));
     }
     log::RegisterSecret(token);
     // botocore would send an empty header; an empty file is a broken mount, so say that.
@@ -207,8 +207,8 @@ StatusOr<Credentials> ParseAnswer(std::string_view body, const std::string& show
   credentials.secret_access_key = SecretString(std::move(secret));
   credentials.session_token = SecretString(std::move(token));
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    return InternalError(fmt::format(
-        "{} answered JSON without a string AccessKeyId and SecretAccessKey", shown));
+    return InternalError(
+        fmt::format("{} answered JSON without a string AccessKeyId and SecretAccessKey", shown));
   }
   if (!expiration.empty()) {
     SystemTime at;
@@ -258,9 +258,8 @@ StatusOr<Credentials> ContainerCredentialProvider::Resolve() {
         kTokenVariable));
   }
   if (response->status != 200) {
-    return UnavailableError(fmt::format("{} (from {}) answered HTTP {}{}", shown,
-                                        endpoint.variable, response->status,
-                                        ErrorHint(response->body)));
+    return UnavailableError(fmt::format("{} (from {}) answered HTTP {}{}", shown, endpoint.variable,
+                                        response->status, ErrorHint(response->body)));
   }
   PK_ASSIGN_OR_RETURN(Credentials credentials, ParseAnswer(response->body, shown));
   log::Debug(

@@ -175,8 +175,8 @@ class Child {
     posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                              POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attributes, 0);
     sigset_t signals;
     sigemptyset(&signals);
@@ -320,8 +320,9 @@ StatusOr<Credentials> ParseCredentialProcessOutput(std::string_view output,
   if (!expiration->empty()) {
     SystemTime at;
     if (!ParseRfc3339(*expiration, &at)) {
-      return BadOutput(where, "has an Expiration that is not an RFC 3339 time such as "
-                              "2026-12-04T15:42:28Z");
+      return BadOutput(where,
+                       "has an Expiration that is not an RFC 3339 time such as "
+                       "2026-12-04T15:42:28Z");
     }
     credentials.expiration = at;
   }
@@ -331,7 +332,9 @@ StatusOr<Credentials> ParseCredentialProcessOutput(std::string_view output,
 StatusOr<Credentials> RunCredentialProcess(std::string_view command_line, std::string_view where,
                                            const CredentialProcessOptions& options) {
   StatusOr<std::vector<std::string>> words = SplitCommandLine(command_line);
-  if (!words.ok()) return words.status().WithContext(fmt::format("credential_process of {}", where));
+  if (!words.ok()) {
+    return words.status().WithContext(fmt::format("credential_process of {}", where));
+  }
   for (const std::string& word : *words) {
     if (word.find('\0') != std::string::npos || (&word == &words->front() && word.empty())) {
       return InvalidArgumentError(fmt::format(
@@ -346,15 +349,15 @@ StatusOr<Credentials> RunCredentialProcess(std::string_view command_line, std::s
   Child child;
   if (Status started = child.Start(*words); !started.ok()) {
     return FailedPreconditionError(fmt::format(
-        "{} cannot be started: {}; check the program exists, is executable and is on PATH",
-        prefix, started.message()));
+        "{} cannot be started: {}; check the program exists, is executable and is on PATH", prefix,
+        started.message()));
   }
   switch (child.ReadAll(options.timeout, options.max_output_bytes)) {
     case Child::ReadEnd::kTimedOut:
       child.KillAndReap();
-      return DeadlineExceededError(fmt::format(
-          "{} did not finish within {} ms and was killed; {}", prefix, options.timeout.count(),
-          StderrTail(child.stderr_tail())));
+      return DeadlineExceededError(fmt::format("{} did not finish within {} ms and was killed; {}",
+                                               prefix, options.timeout.count(),
+                                               StderrTail(child.stderr_tail())));
     case Child::ReadEnd::kTooMuchOutput:
       child.KillAndReap();
       return InvalidArgumentError(fmt::format(

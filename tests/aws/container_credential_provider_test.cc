@@ -285,8 +285,9 @@ struct AnswerCase {
 
 const AnswerCase kAnswers[] = {
     {"Unauthorized", 401, R"({"message":"Service account token cannot be verified"})",
-     StatusCode::kUnauthenticated, "refused the authorization token with HTTP 401: \"Service "
-                                   "account token cannot be verified\""},
+     StatusCode::kUnauthenticated,
+     "refused the authorization token with HTTP 401: \"Service "
+     "account token cannot be verified\""},
     {"Forbidden", 403, "", StatusCode::kUnauthenticated, "HTTP 403; check"},
     {"NotFoundIsNotRetried", 404, "", StatusCode::kUnavailable, "answered HTTP 404"},
     {"NotJson", 200, "<html>", StatusCode::kInternal, "did not answer with a JSON object"},
@@ -334,8 +335,8 @@ INSTANTIATE_TEST_SUITE_P(Cases, ContainerAnswer, ::testing::ValuesIn(kAnswers),
 
 TEST_F(ContainerTest, TokenAndExpirationAreOptional) {
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds");
-  http_.Respond(200, std::string(R"({"AccessKeyId":"AKIALONG","SecretAccessKey":")") + kSecret +
-                         R"("})");
+  http_.Respond(
+      200, std::string(R"({"AccessKeyId":"AKIALONG","SecretAccessKey":")") + kSecret + R"("})");
   StatusOr<Credentials> credentials = Resolve();
   ASSERT_TRUE(credentials.ok()) << credentials.status().ToString();
   EXPECT_TRUE(credentials->session_token.empty());

@@ -108,7 +108,8 @@ TEST_F(ContainerFakeServer, ServerErrorsAreRetriedThenUnavailable) {
   if (server_ == nullptr) return;
   StatusOr<Credentials> credentials = Resolve();
   EXPECT_EQ(credentials.status().code(), StatusCode::kUnavailable);
-  EXPECT_THAT(credentials.status().message(), HasSubstr("answered HTTP 500: \"forced status 500\""));
+  EXPECT_THAT(credentials.status().message(),
+              HasSubstr("answered HTTP 500: \"forced status 500\""));
   EXPECT_EQ(clock_.sleeps().size(), 2u);
 }
 

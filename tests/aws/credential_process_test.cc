@@ -14,9 +14,9 @@
 namespace pullkeeper::aws {
 namespace {
 
+using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using std::chrono::milliseconds;
 
 constexpr char kSecret[] = "processSecret/K7MDENG/bPxRfiCYEXAMPLE9";
 constexpr char kSessionToken[] = "IQoJprocessSessionTokenEXAMPLE";
@@ -53,8 +53,7 @@ const SplitCase kSplitCases[] = {
     {"BackslashNewlineOutsideQuotesIsANewline", "a\\\nb", std::vector<std::string>{"a\nb"}},
     {"DoubleQuotesInsideSingle", "'say \"hi\"'", std::vector<std::string>{"say \"hi\""}},
     {"SingleQuoteInsideDouble", "\"it's\"", std::vector<std::string>{"it's"}},
-    {"HashIsNotAComment", "# not a comment",
-     std::vector<std::string>{"#", "not", "a", "comment"}},
+    {"HashIsNotAComment", "# not a comment", std::vector<std::string>{"#", "not", "a", "comment"}},
     {"NoExpansionsOrOperators", "$HOME ~ *.txt `id` $(id) a|b a;b a>b",
      std::vector<std::string>{"$HOME", "~", "*.txt", "`id`", "$(id)", "a|b", "a;b", "a>b"}},
     {"Utf8", "prog 'ünïcødé'", std::vector<std::string>{"prog", "ünïcødé"}},
@@ -210,8 +209,8 @@ TEST_F(RunCredentialProcessTest, FindsABareProgramNameOnPath) {
 
 TEST_F(RunCredentialProcessTest, StandardInputIsEmpty) {
   ASSERT_TRUE(dir_.ok());
-  std::string path = Script("stdin", "if read line; then exit 9; fi\ncat <<'EOF'\n" + Output() +
-                                         "\nEOF\n");
+  std::string path =
+      Script("stdin", "if read line; then exit 9; fi\ncat <<'EOF'\n" + Output() + "\nEOF\n");
   StatusOr<Credentials> credentials = Run(path);
   EXPECT_TRUE(credentials.ok()) << credentials.status().ToString();
 }
@@ -234,9 +233,9 @@ TEST_F(RunCredentialProcessTest, NonZeroExitReportsStatusAndRedactedStandardErro
 
 TEST_F(RunCredentialProcessTest, LongStandardErrorIsCutToItsEnd) {
   ASSERT_TRUE(dir_.ok());
-  std::string path =
-      Script("noisy", "i=0\nwhile [ $i -lt 2000 ]; do echo \"noise line $i\" >&2; "
-                      "i=$((i+1)); done\necho 'the real reason' >&2\nexit 1\n");
+  std::string path = Script("noisy",
+                            "i=0\nwhile [ $i -lt 2000 ]; do echo \"noise line $i\" >&2; "
+                            "i=$((i+1)); done\necho 'the real reason' >&2\nexit 1\n");
   StatusOr<Credentials> credentials = Run(path);
   EXPECT_EQ(credentials.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(credentials.status().message(), HasSubstr("its standard error ends with \""));
@@ -333,8 +332,8 @@ TEST_P(RunCredentialProcessStart, FailsNamingWhereAndWhy) {
   StatusOr<Credentials> credentials = RunCredentialProcess(command, kWhere);
   EXPECT_EQ(credentials.status().code(), c.want_code) << credentials.status().ToString();
   EXPECT_THAT(credentials.status().message(), HasSubstr(c.want));
-  EXPECT_THAT(credentials.status().message(), HasSubstr("credential_process of " +
-                                                        std::string(kWhere)));
+  EXPECT_THAT(credentials.status().message(),
+              HasSubstr("credential_process of " + std::string(kWhere)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, RunCredentialProcessStart, ::testing::ValuesIn(kStartFailures),
