@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -27,6 +28,8 @@ namespace {
 // How much of the process's standard error is kept, and how much of that is quoted.
 constexpr size_t kStderrKept = 4096;
 constexpr size_t kStderrQuoted = 512;
+// What is read from a pipe after the program exited: whatever it wrote before, not more.
+constexpr size_t kMaxDrainBytes = 16 << 20;
 
 bool IsShlexWhitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -222,24 +225,26 @@ class Child {
       if (ready <= 0) continue;
       exited = fds[2].revents != 0;
       // After the exit, whatever is left in the pipes is read without waiting for their end.
-      if (fds[0].revents != 0 || exited) Drain(out_, &stdout_, exited, max_stdout);
-      if (fds[1].revents != 0 || exited) Drain(err_, &stderr_, exited, 2 * kStderrKept);
+      if (fds[0].revents != 0 || exited) Drain(out_, &stdout_, exited, max_stdout, false);
+      if (fds[1].revents != 0 || exited) Drain(err_, &stderr_, exited, SIZE_MAX, true);
       if (stdout_.size() > max_stdout) {
         if (pidfd >= 0) close(pidfd);
         return ReadEnd::kTooMuchOutput;
       }
-      if (stderr_.size() > 2 * kStderrKept) stderr_.erase(0, stderr_.size() - kStderrKept);
     }
     if (pidfd >= 0) close(pidfd);
     return ReadEnd::kExited;
   }
 
-  // Reads what `fd` has: one read, or when `to_end`, everything until it would block or
-  // `into` passes `limit`. Closes `fd` at end of file.
-  static void Drain(int& fd, std::string* into, bool to_end, size_t limit) {
+  // Reads what `fd` has: one read, or when `to_end`, everything until it would block, at most
+  // kMaxDrainBytes (a background child may write for ever). Standard output stops growing
+  // past `limit` (the caller then gives up); standard error keeps only its last kStderrKept
+  // bytes, because the end is where the reason is. Closes `fd` at end of file.
+  static void Drain(int& fd, std::string* into, bool to_end, size_t limit, bool keep_tail) {
     if (fd < 0) return;
     if (to_end) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     char buffer[16384];
+    size_t drained = 0;
     while (true) {
       ssize_t n = read(fd, buffer, sizeof(buffer));
       if (n < 0 && errno == EINTR) continue;
@@ -250,7 +255,11 @@ class Child {
       }
       if (n < 0) return;
       into->append(buffer, static_cast<size_t>(n));
-      if (!to_end || into->size() > limit) return;
+      drained += static_cast<size_t>(n);
+      if (keep_tail && into->size() > 2 * kStderrKept) {
+        into->erase(0, into->size() - kStderrKept);
+      }
+      if (!to_end || into->size() > limit || drained > kMaxDrainBytes) return;
     }
   }
 

