@@ -16,12 +16,18 @@
 
 namespace pullkeeper::aws {
 
+// RELATIVE_URI wins over FULL_URI, as in botocore. Each attempt has kTimeout to connect and to
+// finish; there are three, 1 s apart (botocore's budget), after a transport error, a 5xx or a
+// 429. Other answers are final. Token and Expiration may be absent (long-lived keys); botocore
+// would insist on both.
 // Returns:
 //   - kNotFound when neither URI variable is set;
 //   - kInvalidArgument for a full URI that is not http(s), or whose host the SDKs do not allow
-//     over plain http (only loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23; https
-//     may go anywhere), for an unreadable token file, or a token with a line break;
-//   - kUnavailable when the endpoint does not answer or answers 5xx after the SDKs' retries;
+//     over plain http (only loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23, plus
+//     localhost as botocore has it; https may go anywhere), for a relative URI that is not a
+//     path, for an unreadable or empty token file, or a token with a line break;
+//   - kUnavailable when the endpoint does not answer or answers 5xx after the SDKs' retries,
+//     or answers another status than 200, 401 or 403;
 //   - kUnauthenticated on 401/403 from the endpoint;
 //   - kInternal for an answer that is not the documented JSON.
 // Messages name the variable and the endpoint, never the token or a key. Every secret is

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "aws/container_credential_provider.h"
 #include "aws/imds_credential_provider.h"
 #include "aws/internal/ini_text.h"
 #include "aws/shared_config.h"
@@ -385,16 +386,12 @@ std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment
     providers.push_back(std::make_unique<SkippedSourceProvider>("environment", reason));
   }
   providers.push_back(std::make_unique<SharedFileCredentialProvider>(env, options.profile));
-  providers.push_back(std::make_unique<UnsupportedSourceProvider>(
-      "container credentials", env,
-      std::vector<std::string>{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                               "AWS_CONTAINER_CREDENTIALS_FULL_URI"},
-      "EKS Pod Identity or an ECS task role"));
   Clock& clock = options.clock != nullptr ? *options.clock : DefaultClock();
-  // Instance metadata is last in the SDKs' chain: on EC2 it is the usual source, elsewhere
-  // its absence costs a refused connection or two short timeouts.
   HttpClientFactory make_client = options.http_client_factory;
   if (!make_client) make_client = [] { return std::make_unique<http::CurlHttpClient>(); };
+  providers.push_back(std::make_unique<ContainerCredentialProvider>(env, make_client, clock));
+  // Instance metadata is last in the SDKs' chain: on EC2 it is the usual source, elsewhere
+  // its absence costs a refused connection or two short timeouts.
   providers.push_back(std::make_unique<ImdsCredentialProvider>(env, std::move(make_client), clock));
   return std::make_unique<CredentialChain>(std::move(providers), clock);
 }

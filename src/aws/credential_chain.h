@@ -123,13 +123,13 @@ class CredentialChain : public CredentialProvider {
 struct ChainOptions {
   std::string profile;     // --profile; empty when not given
   Clock* clock = nullptr;  // nullptr means DefaultClock()
-  // Makes the HTTP client of the instance metadata source; empty means libcurl.
+  // Makes the HTTP client of the container and instance metadata sources; empty means libcurl.
   HttpClientFactory http_client_factory = nullptr;
 };
 
 // The chain in botocore's order, as far as pullkeeper has it: environment, web identity
-// (detected only), the shared files, container credentials (detected only), EC2 instance
-// metadata (IMDSv2, ImdsCredentialProvider). As botocore does,
+// (detected only), the shared files, container credentials (ContainerCredentialProvider), EC2
+// instance metadata (IMDSv2, ImdsCredentialProvider). As botocore does,
 // an explicit --profile (options.profile) makes the chain ignore credential environment
 // variables, and the message says so. `env` must outlive the returned provider.
 std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment& env,

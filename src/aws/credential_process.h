@@ -33,6 +33,11 @@ StatusOr<std::vector<std::string>> SplitCommandLine(std::string_view command_lin
 StatusOr<Credentials> ParseCredentialProcessOutput(std::string_view output, std::string_view where);
 
 // Runs the command and parses its output; `source` of the result is left for the caller.
+// The program is looked up in PATH when it has no slash (as botocore's Popen does) and started
+// without a shell, in its own process group, with standard input from /dev/null (so it cannot
+// prompt) and pullkeeper's environment. On timeout or past max_output_bytes the whole group
+// is killed. Waiting ends when the program exits, even if a background child of it still
+// holds the output open. Messages name the program but never its arguments.
 // Errors: kInvalidArgument (command line, output), kFailedPrecondition (the command cannot be
 // started, exits non-zero or is killed by a signal: the message has the exit status and the
 // end of its standard error, secrets redacted), kDeadlineExceeded (timeout).

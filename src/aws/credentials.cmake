@@ -7,6 +7,7 @@ add_library(pullkeeper_aws_credentials
   shared_config.cc
   credential_chain.cc
   imds_credential_provider.cc
+  imds_client.cc
   region.cc
   sts_client.cc
   container_credential_provider.cc

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "aws/imds_client.h"
 #include "base/bounded_json.h"
 #include "base/log.h"
 
@@ -15,12 +16,7 @@ namespace pullkeeper::aws {
 namespace {
 
 constexpr std::string_view kComponent = "aws";
-constexpr std::string_view kTokenPath = "/latest/api/token";
 constexpr std::string_view kRolesPath = "/latest/meta-data/iam/security-credentials/";
-constexpr std::string_view kTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds";
-constexpr std::string_view kTokenHeader = "X-aws-ec2-metadata-token";
-// Six hours, the SDKs' value; the token is used for two calls only.
-constexpr std::string_view kTokenTtlSeconds = "21600";
 
 // A role name is an IAM name: printable ASCII without spaces or slashes. Anything else is not
 // the documented answer and must not reach a URL or a message.
@@ -28,35 +24,6 @@ bool IsRoleName(std::string_view name) {
   if (name.empty() || name.size() > 128) return false;
   return std::all_of(name.begin(), name.end(),
                      [](char c) { return c > 0x20 && c < 0x7f && c != '/'; });
-}
-
-StatusOr<std::string> Endpoint(const Environment& env) {
-  auto value = env.GetNonEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-  if (!value) return std::string(ImdsCredentialProvider::kDefaultEndpoint);
-  std::string endpoint = *value;
-  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  bool http = endpoint.rfind("http://", 0) == 0 || endpoint.rfind("https://", 0) == 0;
-  bool plain =
-      std::all_of(endpoint.begin(), endpoint.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  if (!http || !plain || endpoint.find('/', endpoint.find("//") + 2) != std::string::npos) {
-    return InvalidArgumentError(
-        "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http(s)://host[:port] URL; set it to the "
-        "metadata service's address (e.g. http://169.254.169.254) or unset it");
-  }
-  return endpoint;
-}
-
-// One metadata call with the SDKs' short timeouts, tried a second time after a refused or
-// reset connection or a 5xx answer.
-StatusOr<http::Response> Call(http::HttpClient& client, Clock& clock, http::Request request) {
-  request.timeout = ImdsCredentialProvider::kTimeout;
-  request.connect_timeout = ImdsCredentialProvider::kTimeout;
-  StatusOr<http::Response> response = client.Send(request);
-  bool transient = response.ok() ? response->status >= 500
-                                 : response.status().code() == StatusCode::kUnavailable;
-  if (!transient) return response;
-  clock.SleepFor(ImdsCredentialProvider::kRetryPause);
-  return client.Send(request);
 }
 
 std::string Describe(const Status& status) {
@@ -112,20 +79,16 @@ StatusOr<Credentials> ImdsCredentialProvider::Resolve() {
   if (env_.IsTrue("AWS_EC2_METADATA_DISABLED")) {
     return NotFoundError("disabled by AWS_EC2_METADATA_DISABLED");
   }
-  PK_ASSIGN_OR_RETURN(std::string endpoint, Endpoint(env_));
+  PK_ASSIGN_OR_RETURN(std::string endpoint, ImdsEndpoint(env_));
   std::unique_ptr<http::HttpClient> client = make_client_();
 
-  http::Request put;
-  put.method = "PUT";
-  put.url = endpoint + std::string(kTokenPath);
-  put.headers = {{std::string(kTtlHeader), std::string(kTokenTtlSeconds)}};
-  StatusOr<http::Response> token_response = Call(*client, clock_, put);
+  StatusOr<http::Response> token_response = RequestImdsToken(*client, clock_, endpoint);
   if (!token_response.ok()) {
     // Is anything there? A GET answer (even 401) proves the service is reachable, so the token
     // answer alone was lost: the PUT response's hop limit at work.
     http::Request probe;
     probe.url = endpoint + std::string(kRolesPath);
-    StatusOr<http::Response> probed = Call(*client, clock_, probe);
+    StatusOr<http::Response> probed = SendImdsRequest(*client, clock_, probe);
     if (!probed.ok()) {
       return NotFoundError(
           fmt::format("no instance metadata service at {} (not on EC2?)", endpoint));
@@ -148,13 +111,12 @@ StatusOr<Credentials> ImdsCredentialProvider::Resolve() {
                                         token_response->status));
   }
   SecretString token(token_response->body);
-  log::RegisterSecret(token.reveal());
 
   auto get = [&](const std::string& url) -> StatusOr<http::Response> {
     http::Request request;
     request.url = url;
-    request.headers = {{std::string(kTokenHeader), std::string(token.reveal())}};
-    StatusOr<http::Response> response = Call(*client, clock_, request);
+    request.headers = {{std::string(kImdsTokenHeader), std::string(token.reveal())}};
+    StatusOr<http::Response> response = SendImdsRequest(*client, clock_, request);
     if (!response.ok()) {
       return response.status().WithContext("instance metadata " + http::RedactUrl(url));
     }

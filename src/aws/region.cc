@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <utility>
 #include <vector>
 
+#include "aws/imds_client.h"
 #include "aws/shared_config.h"
 
 namespace pullkeeper::aws {
@@ -113,8 +116,14 @@ Status ValidateRegionName(std::string_view name, std::string_view source) {
                                           Escape(name), source, diagnosis));
 }
 
-StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string_view profile_flag,
-                                       const Environment& env) {
+namespace {
+
+// The region named by the flag, the environment or the profile; nullopt when none names one,
+// with *profile_note saying what the profile had ("profile 'default' (why)").
+StatusOr<std::optional<ResolvedRegion>> ResolveConfiguredRegion(std::string_view region_flag,
+                                                                std::string_view profile_flag,
+                                                                const Environment& env,
+                                                                std::string* profile_note) {
   std::vector<std::pair<std::string, std::string>> candidates;
   if (!region_flag.empty()) candidates.emplace_back(region_flag, "--region");
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
@@ -123,7 +132,7 @@ StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string
   if (!candidates.empty()) {
     auto& [name, source] = candidates.front();
     PK_RETURN_IF_ERROR(ValidateRegionName(name, source));
-    return ResolvedRegion{name, source};
+    return std::optional<ResolvedRegion>(ResolvedRegion{name, source});
   }
 
   ProfileSelection selection = SelectProfile(profile_flag, env);
@@ -136,14 +145,46 @@ StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string
       return InvalidArgumentError(source + ": region is an indented block, not a value");
     }
     PK_RETURN_IF_ERROR(ValidateRegionName(setting->entry->value, source));
-    return ResolvedRegion{setting->entry->value, source};
+    return std::optional<ResolvedRegion>(ResolvedRegion{setting->entry->value, source});
   }
+  *profile_note = fmt::format("{} ({})", selection.Describe(),
+                              WhyNoProfileRegion(config, selection, setting));
+  return std::optional<ResolvedRegion>();
+}
+
+// `places` ends with the last place looked at, after "and".
+Status NoRegionError(std::string_view places) {
   return InvalidArgumentError(fmt::format(
       "no AWS region configured; looked at --region (not given), AWS_REGION (not set), "
-      "AWS_DEFAULT_REGION (not set) and {} ({}). Pass --region or set AWS_REGION to the region "
+      "AWS_DEFAULT_REGION (not set){}. Pass --region or set AWS_REGION to the region "
       "in your registry's host name, e.g. eu-west-1 for "
       "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-      selection.Describe(), WhyNoProfileRegion(config, selection, setting)));
+      places));
+}
+
+}  // namespace
+
+StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string_view profile_flag,
+                                       const Environment& env) {
+  std::string profile_note;
+  PK_ASSIGN_OR_RETURN(std::optional<ResolvedRegion> region,
+                      ResolveConfiguredRegion(region_flag, profile_flag, env, &profile_note));
+  if (region) return *region;
+  return NoRegionError(" and " + profile_note);
+}
+
+StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string_view profile_flag,
+                                       const Environment& env,
+                                       const HttpClientFactory& metadata_client, Clock& clock) {
+  std::string profile_note;
+  PK_ASSIGN_OR_RETURN(std::optional<ResolvedRegion> region,
+                      ResolveConfiguredRegion(region_flag, profile_flag, env, &profile_note));
+  if (region) return *region;
+  StatusOr<std::string> instance_region = FetchInstanceRegion(env, metadata_client, clock);
+  if (instance_region.ok()) return ResolvedRegion{*instance_region, "EC2 instance metadata"};
+  // Whatever went wrong with the metadata lookup, the user's fix is the same: name a region.
+  return NoRegionError(fmt::format(", {} and EC2 instance metadata ({})", profile_note,
+                                   instance_region.status().message()));
 }
 
 }  // namespace pullkeeper::aws

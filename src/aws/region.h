@@ -1,6 +1,7 @@
 // Which AWS region pullkeeper talks to, and where that choice came from: --region, then
 // AWS_REGION, then AWS_DEFAULT_REGION, then the selected profile's `region` in the shared
-// files (a credentials-file value wins over the config file's, as in botocore). ECR is
+// files (a credentials-file value wins over the config file's, as in botocore), then, for
+// callers that allow it, the EC2 instance's own region from instance metadata. ECR is
 // regional, so a wrong region is a wrong registry; the source goes into logs and errors.
 // See https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html
 #pragma once
@@ -8,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "aws/imds_credential_provider.h"
+#include "base/clock.h"
 #include "base/environment.h"
 #include "base/status.h"
 
@@ -15,8 +18,8 @@ namespace pullkeeper::aws {
 
 struct ResolvedRegion {
   std::string name;  // e.g. "eu-west-1"
-  // "--region", "AWS_REGION", "AWS_DEFAULT_REGION" or
-  // "profile 'ci' in /root/.aws/config line 3".
+  // "--region", "AWS_REGION", "AWS_DEFAULT_REGION",
+  // "profile 'ci' in /root/.aws/config line 3" or "EC2 instance metadata".
   std::string source;
 };
 
@@ -34,5 +37,16 @@ Status ValidateRegionName(std::string_view name, std::string_view source);
 // case the message names all four places and why each had none.
 StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string_view profile_flag,
                                        const Environment& env);
+
+// The same, and when none of those four places names a region, the instance's region from
+// EC2 instance metadata (IMDSv2 with 1 s timeouts, see FetchInstanceRegion in imds_client.h;
+// source "EC2 instance metadata"), as botocore does. AWS_EC2_METADATA_DISABLED and
+// AWS_EC2_METADATA_SERVICE_ENDPOINT are honoured. `metadata_client` makes the HTTP client;
+// `clock` paces its one retry. The "no region" error names all five places and why each had
+// none; nothing else about the metadata lookup is an error of its own.
+StatusOr<ResolvedRegion> ResolveRegion(std::string_view region_flag, std::string_view profile_flag,
+                                       const Environment& env,
+                                       const HttpClientFactory& metadata_client,
+                                       Clock& clock = DefaultClock());
 
 }  // namespace pullkeeper::aws

@@ -95,6 +95,7 @@ int RunSyncCommand(SyncCommandFlags& flags) {
   };
 
   sync::SyncDependencies deps{env, clock, *credentials, ecr, make_kube_api};
+  deps.metadata_client = [] { return std::make_unique<http::CurlHttpClient>(); };
   sync::SyncReport report = sync::RunSync(options, deps);
 
   std::string summary = flags.output == "json" ? FormatSyncSummaryJson(report, options.dry_run)

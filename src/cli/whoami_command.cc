@@ -102,7 +102,8 @@ int RunWhoamiCommand(const WhoamiCommandFlags& flags) {
   if (!credentials.ok()) {
     return Fail(kExitAwsFailure, credentials.status().WithContext("resolving AWS credentials"));
   }
-  auto region = aws::ResolveRegion(flags.region, flags.profile, env);
+  auto region = aws::ResolveRegion(flags.region, flags.profile, env,
+                                   [] { return std::make_unique<http::CurlHttpClient>(); }, clock);
   if (!region.ok()) return Fail(kExitUsage, region.status());
   auto endpoint = aws::ResolveStsEndpoint(region->name, flags.endpoint_url, env);
   if (!endpoint.ok()) return Fail(kExitUsage, endpoint.status());

@@ -305,7 +305,11 @@ SyncReport RunSync(const SyncOptions& given, SyncDependencies& deps) {
     return report;
   }
 
-  auto region = aws::ResolveRegion(options.region, options.profile, deps.env);
+  auto region = deps.metadata_client ? aws::ResolveRegion(options.region, options.profile,
+                                                          deps.env, deps.metadata_client,
+                                                          deps.clock)
+                                     : aws::ResolveRegion(options.region, options.profile,
+                                                          deps.env);
   if (!region.ok()) {
     Stop(report, Stage::kConfiguration, region.status());
     return report;

@@ -9,6 +9,7 @@
 
 #include "aws/credentials.h"
 #include "aws/ecr_client.h"
+#include "aws/imds_credential_provider.h"
 #include "base/clock.h"
 #include "base/environment.h"
 #include "base/status.h"
@@ -29,6 +30,9 @@ struct SyncDependencies {
   aws::EcrApi& ecr;
   KubeApiFactory make_kube_api;
   int concurrency = 4;  // namespaces written at once
+  // Makes the HTTP client that asks EC2 instance metadata for the region when nothing else
+  // names one; empty means the region must be configured (tests leave it empty).
+  aws::HttpClientFactory metadata_client = nullptr;
 };
 
 // Attempts per namespace when a write meets a concurrent change (409) or a concurrent create.

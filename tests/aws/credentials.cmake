@@ -5,9 +5,26 @@ pullkeeper_test(aws_credentials_test
           imds_credential_provider_test.cc sts_client_test.cc
   LIBS pullkeeper_aws_credentials)
 
+# Container credentials (ECS task roles, EKS Pod Identity) against a scripted HTTP client.
+pullkeeper_test(aws_container_credentials_test
+  SOURCES container_credential_provider_test.cc
+  LIBS pullkeeper_aws_credentials)
+
+# credential_process: command-line splitting (against shlex), output parsing, and running
+# little shell scripts written to a temporary directory.
+pullkeeper_test(aws_credential_process_test
+  SOURCES credential_process_test.cc
+  LIBS pullkeeper_aws_credentials)
+
 # The instance metadata source over real HTTP against tests/fakes/imds_server.py on loopback.
 pullkeeper_test(aws_imds_fake_server_test
   SOURCES imds_fake_server_test.cc
+  LIBS pullkeeper_aws_credentials)
+
+# The container credentials source over real HTTP against
+# tests/fakes/container_credentials_server.py on loopback.
+pullkeeper_test(aws_container_fake_server_test
+  SOURCES container_fake_server_test.cc
   LIBS pullkeeper_aws_credentials)
 
 add_executable(aws_shared_config_dump shared_config_dump.cc)

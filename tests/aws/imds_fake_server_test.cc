@@ -14,6 +14,7 @@
 
 #include "aws/credential_chain.h"
 #include "aws/imds_credential_provider.h"
+#include "aws/region.h"
 #include "http/curl_http_client.h"
 #include "testing/fake_server_process.h"
 #include "testing/temp_dir.h"
@@ -109,6 +110,27 @@ TEST_F(ImdsFakeServer, DisabledVariableWinsOverAWorkingService) {
   EXPECT_EQ(credentials.status().message(), "disabled by AWS_EC2_METADATA_DISABLED");
 }
 
+TEST_F(ImdsFakeServer, RegionComesFromThePlacementWhenNothingElseNamesOne) {
+  Start({"--region-name", "eu-north-1"});
+  if (server_ == nullptr) return;
+  env_.Set("HOME", dir_.path());
+  StatusOr<ResolvedRegion> region = ResolveRegion("", "", env_, Curl());
+  ASSERT_TRUE(region.ok()) << region.status().ToString();
+  EXPECT_EQ(region->name, "eu-north-1");
+  EXPECT_EQ(region->source, "EC2 instance metadata");
+}
+
+TEST_F(ImdsFakeServer, InstanceWithoutPlacementRegionIsListedInTheNoRegionError) {
+  Start({"--region-name", ""});
+  if (server_ == nullptr) return;
+  env_.Set("HOME", dir_.path());
+  StatusOr<ResolvedRegion> region = ResolveRegion("", "", env_, Curl());
+  EXPECT_EQ(region.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(region.status().message(),
+              HasSubstr("and EC2 instance metadata (" + server_->url() +
+                        "/latest/meta-data/placement/region answered 404 (no placement region))"));
+}
+
 // A loopback port that was free a moment ago: bound, then closed.
 int ClosedLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -135,6 +157,25 @@ TEST(ImdsNothingListening, IsNotFoundNamingTheEndpoint) {
   EXPECT_EQ(credentials.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(credentials.status().message(),
             "no instance metadata service at " + endpoint + " (not on EC2?)");
+}
+
+TEST(ImdsNothingListening, NoRegionErrorListsEveryPlaceIncludingMetadata) {
+  int port = ClosedLoopbackPort();
+  ASSERT_GT(port, 0);
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
+  MapEnvironment env(Vars{{"AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint}, {"HOME", dir.path()}});
+  StatusOr<ResolvedRegion> region = ResolveRegion("", "", env, Curl());
+  EXPECT_EQ(region.status().code(), StatusCode::kInvalidArgument);
+  const std::string& message = region.status().message();
+  for (const std::string& place :
+       {std::string("--region (not given)"), std::string("AWS_REGION (not set)"),
+        std::string("AWS_DEFAULT_REGION (not set)"), std::string("profile 'default' ("),
+        "EC2 instance metadata (no answer to the IMDSv2 token request at " + endpoint +
+            " (not on EC2, or a pod behind a metadata hop limit of 1))"}) {
+    EXPECT_THAT(message, HasSubstr(place));
+  }
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
 #include "aws/region.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "testing/fake_clock.h"
+#include "testing/fake_http_client.h"
 #include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
@@ -201,6 +205,171 @@ TEST_P(ResolveRegionOrder, FollowsFlagEnvironmentThenProfile) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ResolveRegionOrder, ::testing::ValuesIn(kResolveCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// The instance metadata place: FakeHttpClient answers, so nothing is ever sent to
+// 169.254.169.254 even though the default endpoint names it.
+class RegionFromMetadata : public ::testing::Test {
+ protected:
+  RegionFromMetadata() {
+    env_.Set("HOME", dir_.path() + "/home");
+    env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.path() + "/credentials");
+    env_.Set("AWS_CONFIG_FILE", dir_.path() + "/config");
+  }
+
+  StatusOr<ResolvedRegion> Resolve(std::string_view region_flag = "") {
+    return ResolveRegion(
+        region_flag, "", env_,
+        [this] {
+          // The lookup owns each client it makes; the test keeps reading the same one.
+          struct Forward : http::HttpClient {
+            explicit Forward(pullkeeper::testing::FakeHttpClient& to) : to(to) {}
+            StatusOr<http::Response> Send(const http::Request& r) override { return to.Send(r); }
+            pullkeeper::testing::FakeHttpClient& to;
+          };
+          return std::make_unique<Forward>(http_);
+        },
+        clock_);
+  }
+
+  std::string NoRegionMessage(const std::string& metadata_reason) const {
+    return "no AWS region configured; looked at --region (not given), AWS_REGION (not set), "
+           "AWS_DEFAULT_REGION (not set), profile 'default' (" +
+           dir_.path() + "/credentials: no such file; " + dir_.path() +
+           "/config: no such file) and EC2 instance metadata (" + metadata_reason +
+           "). Pass --region or set AWS_REGION to the region in your registry's host name, "
+           "e.g. eu-west-1 for 123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+  }
+
+  pullkeeper::testing::TempDir dir_;
+  MapEnvironment env_;
+  pullkeeper::testing::FakeHttpClient http_;
+  pullkeeper::testing::FakeClock clock_;
+};
+
+TEST_F(RegionFromMetadata, AsksIMDSv2WhenNothingElseNamesARegion) {
+  http_.Respond(200, "imds-session-token-value");
+  http_.Respond(200, "eu-central-1");
+  StatusOr<ResolvedRegion> region = Resolve();
+  ASSERT_TRUE(region.ok()) << region.status().ToString();
+  EXPECT_EQ(region->name, "eu-central-1");
+  EXPECT_EQ(region->source, "EC2 instance metadata");
+
+  const auto& requests = http_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].method, "PUT");
+  EXPECT_EQ(requests[0].url, "http://169.254.169.254/latest/api/token");
+  EXPECT_EQ(pullkeeper::testing::FakeHttpClient::HeaderOf(
+                requests[0], "X-aws-ec2-metadata-token-ttl-seconds"),
+            "21600");
+  EXPECT_EQ(requests[1].method, "GET");
+  EXPECT_EQ(requests[1].url, "http://169.254.169.254/latest/meta-data/placement/region");
+  EXPECT_EQ(pullkeeper::testing::FakeHttpClient::HeaderOf(requests[1], "X-aws-ec2-metadata-token"),
+            "imds-session-token-value");
+  for (const http::Request& request : requests) {
+    EXPECT_EQ(request.timeout, std::chrono::seconds(1));
+    EXPECT_EQ(request.connect_timeout, std::chrono::seconds(1));
+  }
+}
+
+TEST_F(RegionFromMetadata, HonoursTheEndpointVariable) {
+  env_.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1/");
+  http_.Respond(200, "imds-session-token-value");
+  http_.Respond(200, "ap-south-2\n");
+  StatusOr<ResolvedRegion> region = Resolve();
+  ASSERT_TRUE(region.ok()) << region.status().ToString();
+  EXPECT_EQ(region->name, "ap-south-2");
+  EXPECT_EQ(http_.last_request().url, "http://127.0.0.1:1/latest/meta-data/placement/region");
+}
+
+TEST_F(RegionFromMetadata, IsNotAskedWhenARegionIsConfigured) {
+  dir_.Write("config", "[default]\nregion = us-west-2\n");
+  StatusOr<ResolvedRegion> from_profile = Resolve();
+  ASSERT_TRUE(from_profile.ok()) << from_profile.status().ToString();
+  EXPECT_EQ(from_profile->name, "us-west-2");
+  StatusOr<ResolvedRegion> from_flag = Resolve("eu-west-3");
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status().ToString();
+  EXPECT_EQ(from_flag->source, "--region");
+  EXPECT_TRUE(http_.requests().empty());
+}
+
+struct MetadataFailureCase {
+  const char* name;
+  Vars env;
+  // Scripted answers: a status and body each, or a transport error when status is 0.
+  std::vector<std::pair<long, std::string>> answers;
+  std::string reason;  // what the "no region" message says about instance metadata
+  size_t requests;
+};
+
+void PrintTo(const MetadataFailureCase& c, std::ostream* out) { *out << c.name; }
+
+const MetadataFailureCase kMetadataFailures[] = {
+    {"Disabled",
+     {{"AWS_EC2_METADATA_DISABLED", "TRUE"}},
+     {},
+     "disabled by AWS_EC2_METADATA_DISABLED",
+     0},
+    {"NothingAnswers",
+     {},
+     {{0, "connection refused"}, {0, "connection refused"}},
+     "no answer to the IMDSv2 token request at http://169.254.169.254 (not on EC2, or a pod "
+     "behind a metadata hop limit of 1)",
+     2},
+    {"TokenRequestRefused",
+     {},
+     {{403, ""}},
+     "the IMDSv2 token request to http://169.254.169.254 answered HTTP 403",
+     1},
+    {"NoPlacementRegion",
+     {},
+     {{200, "imds-session-token-value"}, {404, ""}},
+     "http://169.254.169.254/latest/meta-data/placement/region answered 404 (no placement "
+     "region)",
+     2},
+    {"ServerErrorAfterRetry",
+     {},
+     {{200, "imds-session-token-value"}, {500, ""}, {503, ""}},
+     "http://169.254.169.254/latest/meta-data/placement/region answered HTTP 503",
+     3},
+    {"AvailabilityZoneInsteadOfRegion",
+     {},
+     {{200, "imds-session-token-value"}, {200, "us-east-1a"}},
+     "AWS region 'us-east-1a' from EC2 instance metadata "
+     "http://169.254.169.254/latest/meta-data/placement/region is not a region name; that "
+     "looks like an availability zone; its region is 'us-east-1'",
+     2},
+    {"BadEndpointVariable",
+     {{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "169.254.169.254"}},
+     {},
+     "AWS_EC2_METADATA_SERVICE_ENDPOINT is not an http(s)://host[:port] URL; set it to the "
+     "metadata service's address (e.g. http://169.254.169.254) or unset it",
+     0},
+};
+
+class RegionFromMetadataFailure
+    : public RegionFromMetadata,
+      public ::testing::WithParamInterface<MetadataFailureCase> {};
+
+TEST_P(RegionFromMetadataFailure, IsListedInTheNoRegionError) {
+  const MetadataFailureCase& c = GetParam();
+  for (const auto& [name, value] : c.env) env_.Set(name, value);
+  for (const auto& [status, body] : c.answers) {
+    if (status == 0) {
+      http_.Fail(UnavailableError(body));
+    } else {
+      http_.Respond(status, body);
+    }
+  }
+  StatusOr<ResolvedRegion> region = Resolve();
+  ASSERT_FALSE(region.ok()) << region->name;
+  EXPECT_EQ(region.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(region.status().message(), NoRegionMessage(c.reason));
+  EXPECT_THAT(region.status().message(), ::testing::Not(::testing::HasSubstr("imds-session")));
+  EXPECT_EQ(http_.requests().size(), c.requests);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, RegionFromMetadataFailure, ::testing::ValuesIn(kMetadataFailures),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

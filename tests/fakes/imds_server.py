@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A fake EC2 instance metadata service (IMDSv2 only) for tests, on 127.0.0.1 only.
 
-Serves the three calls pullkeeper makes: PUT /latest/api/token (needs the
+Serves the calls pullkeeper makes: PUT /latest/api/token (needs the
 X-aws-ec2-metadata-token-ttl-seconds header, 400 without), GET
-/latest/meta-data/iam/security-credentials/ (the role name) and GET .../<role> (the role's
-temporary keys as JSON). Every GET needs a token this server issued in
-X-aws-ec2-metadata-token, else 401, as an instance with HttpTokens=required answers.
+/latest/meta-data/iam/security-credentials/ (the role name), GET .../<role> (the role's
+temporary keys as JSON) and GET /latest/meta-data/placement/region (the instance's region).
+Every GET needs a token this server issued in X-aws-ec2-metadata-token, else 401, as an
+instance with HttpTokens=required answers.
 --drop-put accepts the token request and never answers it, the way a PUT answer with a hop
 limit of 1 never reaches a container. --access-key-id, --secret-access-key and
 --session-token replace the fixed fake keys, e.g. with temporary keys moto really issued, so
@@ -24,6 +25,7 @@ import threading
 
 TOKEN_PATH = "/latest/api/token"
 ROLES_PATH = "/latest/meta-data/iam/security-credentials/"
+REGION_PATH = "/latest/meta-data/placement/region"
 TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN_HEADER = "X-aws-ec2-metadata-token"
 
@@ -74,6 +76,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not valid:
             return self.reply(401)
         options = self.server.options
+        if self.path == REGION_PATH:
+            if not options.region_name:
+                return self.reply(404)
+            return self.reply(200, options.region_name.encode())
         if self.path == ROLES_PATH:
             if not options.role:
                 return self.reply(404)
@@ -111,6 +117,8 @@ def main():
     parser.add_argument("--port-file", help="write the chosen port here (atomically)")
     parser.add_argument("--role", default="pullkeeper-node",
                         help="the instance's role name; '' means no role (404)")
+    parser.add_argument("--region-name", default="us-east-1",
+                        help="the instance's region (placement/region); '' answers 404")
     parser.add_argument("--expiration-seconds", type=int, default=6 * 3600,
                         help="the credentials expire this long after they are served")
     parser.add_argument("--access-key-id", default=ACCESS_KEY_ID,
