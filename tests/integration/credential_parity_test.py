@@ -48,7 +48,6 @@ PENDING = {
     "credential_source_environment",
     "credential_process",
     "web_identity_env",
-    "container_credentials",
 }
 
 TOOL_TIMEOUT_SECONDS = 60.0
