@@ -43,7 +43,8 @@ StatusOr<std::string> RegionOf(const Resolution& r) {
 struct Setting {
   std::string value;
   std::string from;  // "AWS_ROLE_ARN" or "profile 'ci' in /root/.aws/config line 3"
-  std::string file;  // the shared file, or "" for a variable
+  std::string file;      // the shared file, or "" for a variable
+  std::string location;  // "/root/.aws/config line 3", or "" for a variable
 };
 
 std::string Where(const std::string& profile, const ProfileSetting& setting) {
@@ -64,7 +65,7 @@ StatusOr<std::optional<Setting>> ProfileValue(const SharedConfig& config,
   if (entry.value.empty()) {
     return InvalidArgumentError(fmt::format("{}: {} is empty", from, key));
   }
-  return std::optional<Setting>(Setting{entry.value, from, *setting->path});
+  return std::optional<Setting>(Setting{entry.value, from, *setting->path, setting->Location()});
 }
 
 // The variable when the environment may be read and sets it, else the profile's key.
@@ -73,7 +74,7 @@ StatusOr<std::optional<Setting>> Lookup(const Resolution& r, bool use_environmen
                                         std::string_view key) {
   if (use_environment) {
     if (auto value = r.env.GetNonEmpty(variable)) {
-      return std::optional<Setting>(Setting{*value, std::string(variable), ""});
+      return std::optional<Setting>(Setting{*value, std::string(variable), "", ""});
     }
   }
   return ProfileValue(r.config, profile, key);
@@ -279,7 +280,7 @@ StatusOr<Credentials> AssumeRoleFromProfile(const Resolution& r, const std::stri
   if (source_profile && credential_source) {
     return InvalidArgumentError(fmt::format(
         "profile '{}' sets both source_profile ({}) and credential_source ({}); keep one",
-        profile, source_profile->from, credential_source->from));
+        profile, source_profile->location, credential_source->location));
   }
   if (!source_profile && !credential_source) {
     return InvalidArgumentError(fmt::format(
@@ -323,10 +324,10 @@ StatusOr<SharedConfig> LoadConfig(const Environment& env) {
 StatusOr<std::string> StsRegion(const std::string& region_flag, const Environment& env,
                                 const SharedConfig& config, const std::string& profile) {
   std::optional<Setting> chosen;
-  if (!region_flag.empty()) chosen = Setting{region_flag, "--region", ""};
+  if (!region_flag.empty()) chosen = Setting{region_flag, "--region", "", ""};
   for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (chosen) break;
-    if (auto value = env.GetNonEmpty(name)) chosen = Setting{*value, name, ""};
+    if (auto value = env.GetNonEmpty(name)) chosen = Setting{*value, name, "", ""};
   }
   if (!chosen) {
     PK_ASSIGN_OR_RETURN(chosen, ProfileValue(config, profile, "region"));

@@ -2,7 +2,7 @@
 # region resolution, STS, plus a parity check of the parser against botocore when it is installed.
 pullkeeper_test(aws_credentials_test
   SOURCES ini_file_test.cc shared_config_test.cc credential_chain_test.cc region_test.cc
-          imds_credential_provider_test.cc sts_client_test.cc
+          imds_credential_provider_test.cc sts_client_test.cc role_credential_providers_test.cc
   LIBS pullkeeper_aws_credentials)
 
 # The instance metadata source over real HTTP against tests/fakes/imds_server.py on loopback.
