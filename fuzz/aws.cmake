@@ -3,3 +3,5 @@ pullkeeper_fuzz_target(aws_ini_fuzzer aws_ini_fuzzer.cc LIBS pullkeeper_aws_cred
 # The signing half: AWS error bodies (with a no-secret-in-message check); the ECR half: token responses.
 pullkeeper_fuzz_target(aws_error_fuzzer aws_error_fuzzer.cc LIBS pullkeeper_aws_signing)
 pullkeeper_fuzz_target(ecr_token_response_fuzzer ecr_token_response_fuzzer.cc LIBS pullkeeper_aws_ecr)
+# The credentials half: STS AssumeRole / AssumeRoleWithWebIdentity answers.
+pullkeeper_fuzz_target(sts_response_fuzzer sts_response_fuzzer.cc LIBS pullkeeper_aws_credentials)
