@@ -389,8 +389,24 @@ StatusOr<Credentials> CredentialChain::Resolve() {
     log::Debug(kComponent, "credentials cache hit", {{log::keys::kSource, cached_->source}});
     return *cached_;
   }
+  std::optional<Credentials> previous = std::move(cached_);
   cached_.reset();
-  PK_ASSIGN_OR_RETURN(Credentials credentials, ResolveUncached());
+  StatusOr<Credentials> resolved = ResolveUncached();
+  if (!resolved.ok()) {
+    // An early refresh that fails (STS throttled or briefly down) keeps the current
+    // credentials while they can still sign, as botocore does in its advisory window; the next
+    // call tries again.
+    if (previous && now + kMinimumRemaining < *previous->expiration) {
+      log::Warn(kComponent, "credential refresh failed, using the current credentials",
+                {{log::keys::kSource, previous->source},
+                 {"expires", FormatRfc3339(*previous->expiration)},
+                 {log::keys::kError, resolved.status().message()}});
+      cached_ = previous;
+      return *previous;
+    }
+    return resolved.status();
+  }
+  Credentials credentials = *std::move(resolved);
   if (credentials.expiration) {
     if (*credentials.expiration <= now) {
       return UnauthenticatedError(

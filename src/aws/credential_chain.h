@@ -109,12 +109,15 @@ class UnsupportedSourceProvider : public CredentialProvider {
 // followed by `advice`. Credentials that are already expired are kUnauthenticated too.
 //
 // Credentials with an expiration are cached and resolved again once they are within
-// kRefreshWindow of it; credentials without one are resolved on every call, which costs two
-// small file reads and picks up rotated keys. Every secret obtained is registered with
+// kRefreshWindow of it; if that early refresh fails, the cached credentials are still
+// returned (with a warning) while more than kMinimumRemaining of their life is left, and the
+// next call tries again. Credentials without an expiration are resolved on every call, which
+// costs two small file reads and picks up rotated keys. Every secret obtained is registered with
 // log::RegisterSecret. Thread-safe: calls are serialized. `clock` must outlive the chain.
 class CredentialChain : public CredentialProvider {
  public:
   static constexpr std::chrono::minutes kRefreshWindow{5};
+  static constexpr std::chrono::minutes kMinimumRemaining{1};
   // What to do when nothing was found; the default names pullkeeper's deployment.
   static const char* const kDefaultAdvice;
 

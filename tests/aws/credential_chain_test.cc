@@ -573,6 +573,40 @@ TEST(CredentialChain, CachesExpiringCredentialsUntilFiveMinutesBeforeExpiry) {
   EXPECT_EQ(calls, 2);
 }
 
+// Answers from a queue, one per call; the last answer repeats.
+class SequenceProvider : public CredentialProvider {
+ public:
+  explicit SequenceProvider(std::vector<StatusOr<Credentials>> answers)
+      : answers_(std::move(answers)) {}
+  std::string Name() const override { return "sequence"; }
+  StatusOr<Credentials> Resolve() override {
+    return answers_.at(std::min(next_++, answers_.size() - 1));
+  }
+
+ private:
+  std::vector<StatusOr<Credentials>> answers_;
+  size_t next_ = 0;
+};
+
+TEST(CredentialChain, KeepsCurrentCredentialsWhenAnEarlyRefreshFails) {
+  FakeClock clock;
+  Credentials first = Expiring(clock, minutes(15));
+  std::vector<std::unique_ptr<CredentialProvider>> providers;
+  providers.push_back(std::make_unique<SequenceProvider>(std::vector<StatusOr<Credentials>>{
+      first, UnavailableError("sts throttled"), UnavailableError("sts throttled")}));
+  CredentialChain chain(std::move(providers), clock);
+  ASSERT_TRUE(chain.Resolve().ok());
+
+  clock.Advance(minutes(12));  // 3 minutes left: refresh fails, the current ones still sign
+  auto kept = chain.Resolve();
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->expiration, first.expiration);
+
+  clock.Advance(std::chrono::seconds(150));  // 30 s left: too little to hand out
+  auto failed = chain.Resolve();
+  EXPECT_EQ(failed.status(), UnavailableError("AWS credentials from sequence: sts throttled"));
+}
+
 TEST(CredentialChain, ResolvesLongLivedCredentialsOnEveryCall) {
   FakeClock clock;
   int calls = 0;
