@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/aws_error.h"
 #include "aws/sts_client.h"
 
 namespace {
@@ -36,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const aws::Credentials& credentials = role->credentials;
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty() ||
       credentials.session_token.empty() || !credentials.expiration ||
-      !IsPrintable(credentials.access_key_id) || !IsPrintable(credentials.secret_access_key.reveal()) ||
+      !IsPrintable(credentials.access_key_id) ||
+      !IsPrintable(credentials.secret_access_key.reveal()) ||
       !IsPrintable(credentials.session_token.reveal())) {
     std::abort();
   }
