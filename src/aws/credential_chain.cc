@@ -270,8 +270,7 @@ class SelfContainedStsApi : public StsApi {
  public:
   SelfContainedStsApi(std::unique_ptr<http::HttpClient> http, Clock& clock, const Environment& env)
       : http_(std::move(http)), api_(*http_, clock, env) {}
-  StatusOr<CallerIdentity> GetCallerIdentity(const std::string& region,
-                                             const std::string& endpoint,
+  StatusOr<CallerIdentity> GetCallerIdentity(const std::string& region, const std::string& endpoint,
                                              const Credentials& credentials) override {
     return api_.GetCallerIdentity(region, endpoint, credentials);
   }
@@ -344,9 +343,9 @@ StatusOr<Credentials> ResolveProfileKeys(const SharedConfig& config, const std::
   if (from_config_file) return *std::move(from_config_file);
 
   std::string config_header = profile == "default" ? "default" : "profile " + profile;
-  return NotFoundError(
-      fmt::format("{}; {}", WhyNothingIn(credentials_file, config.CredentialsSection(profile), profile),
-                  WhyNothingIn(config_file, config.ConfigSection(profile), config_header)));
+  return NotFoundError(fmt::format(
+      "{}; {}", WhyNothingIn(credentials_file, config.CredentialsSection(profile), profile),
+      WhyNothingIn(config_file, config.ConfigSection(profile), config_header)));
 }
 
 SharedFileCredentialProvider::SharedFileCredentialProvider(const Environment& env,
@@ -446,9 +445,8 @@ std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment
   if (!make_client) make_client = [] { return std::make_unique<http::CurlHttpClient>(); };
   HttpClientFactory make_sts_client =
       options.sts_http_client_factory ? options.sts_http_client_factory : make_client;
-  CredentialProcessRunner run_process = options.run_credential_process
-                                            ? options.run_credential_process
-                                            : DefaultProcessRunner();
+  CredentialProcessRunner run_process =
+      options.run_credential_process ? options.run_credential_process : DefaultProcessRunner();
   RoleProviderOptions roles;
   roles.profile_flag = options.profile;
   roles.region_flag = options.region;

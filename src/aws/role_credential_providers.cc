@@ -42,7 +42,7 @@ StatusOr<std::string> RegionOf(const Resolution& r) {
 // A setting of a profile, with where it came from for messages.
 struct Setting {
   std::string value;
-  std::string from;  // "AWS_ROLE_ARN" or "profile 'ci' in /root/.aws/config line 3"
+  std::string from;      // "AWS_ROLE_ARN" or "profile 'ci' in /root/.aws/config line 3"
   std::string file;      // the shared file, or "" for a variable
   std::string location;  // "/root/.aws/config line 3", or "" for a variable
 };
@@ -92,8 +92,8 @@ StatusOr<SecretString> ReadTokenFile(const Setting& file) {
   std::ifstream in(file.value, std::ios::binary);
   if (!in) {
     return FailedPreconditionError(fmt::format(
-        "cannot read {}: {}; check that the service account token volume is mounted there",
-        at, std::strerror(errno)));
+        "cannot read {}: {}; check that the service account token volume is mounted there", at,
+        std::strerror(errno)));
   }
   std::string token(kMaxTokenBytes + 1, '\0');
   in.read(token.data(), static_cast<std::streamsize>(token.size()));
@@ -118,14 +118,13 @@ StatusOr<SecretString> ReadTokenFile(const Setting& file) {
 // token file is configured.
 StatusOr<Credentials> WebIdentity(const Resolution& r, const std::string& profile,
                                   bool use_environment) {
-  PK_ASSIGN_OR_RETURN(
-      std::optional<Setting> token_file,
-      Lookup(r, use_environment, profile, "AWS_WEB_IDENTITY_TOKEN_FILE", "web_identity_token_file"));
+  PK_ASSIGN_OR_RETURN(std::optional<Setting> token_file,
+                      Lookup(r, use_environment, profile, "AWS_WEB_IDENTITY_TOKEN_FILE",
+                             "web_identity_token_file"));
   if (!token_file) {
-    return NotFoundError(fmt::format("{}profile '{}' has no web_identity_token_file",
-                                     use_environment ? "AWS_WEB_IDENTITY_TOKEN_FILE not set and "
-                                                     : "",
-                                     profile));
+    return NotFoundError(
+        fmt::format("{}profile '{}' has no web_identity_token_file",
+                    use_environment ? "AWS_WEB_IDENTITY_TOKEN_FILE not set and " : "", profile));
   }
   PK_ASSIGN_OR_RETURN(std::optional<Setting> role,
                       Lookup(r, use_environment, profile, "AWS_ROLE_ARN", "role_arn"));
@@ -134,8 +133,7 @@ StatusOr<Credentials> WebIdentity(const Resolution& r, const std::string& profil
         "a web identity token file is configured ({} from {}) but no role to assume: set {}"
         "role_arn in profile '{}' (EKS sets AWS_ROLE_ARN when the service account has the "
         "eks.amazonaws.com/role-arn annotation)",
-        token_file->value, token_file->from, use_environment ? "AWS_ROLE_ARN or " : "",
-        profile));
+        token_file->value, token_file->from, use_environment ? "AWS_ROLE_ARN or " : "", profile));
   }
   PK_ASSIGN_OR_RETURN(
       std::optional<Setting> session,
@@ -162,8 +160,7 @@ StatusOr<Credentials> WebIdentity(const Resolution& r, const std::string& profil
 }
 
 bool HasStaticKeys(const SharedConfig& config, const std::string& profile) {
-  return config.Find(profile, "aws_access_key_id") ||
-         config.Find(profile, "aws_secret_access_key");
+  return config.Find(profile, "aws_access_key_id") || config.Find(profile, "aws_secret_access_key");
 }
 
 // role_arn without web_identity_token_file: botocore leaves the pair to web identity.
@@ -202,13 +199,13 @@ StatusOr<Credentials> FromCredentialSource(const Resolution& r, const std::strin
     provider =
         std::make_unique<ImdsCredentialProvider>(r.env, r.options.make_metadata_client, r.clock);
   } else if (source.value == "EcsContainer") {
-    provider = std::make_unique<ContainerCredentialProvider>(
-        r.env, r.options.make_metadata_client, r.clock);
+    provider = std::make_unique<ContainerCredentialProvider>(r.env, r.options.make_metadata_client,
+                                                             r.clock);
   } else {
-    return InvalidArgumentError(fmt::format(
-        "{}: credential_source = {:?} is not one of Environment, Ec2InstanceMetadata, "
-        "EcsContainer (the names are case-sensitive)",
-        source.from, source.value.substr(0, 40)));
+    return InvalidArgumentError(
+        fmt::format("{}: credential_source = {:?} is not one of Environment, Ec2InstanceMetadata, "
+                    "EcsContainer (the names are case-sensitive)",
+                    source.from, source.value.substr(0, 40)));
   }
   StatusOr<Credentials> credentials = provider->Resolve();
   if (credentials.status().code() == StatusCode::kNotFound) {
@@ -235,9 +232,9 @@ StatusOr<Credentials> FromSourceProfile(const Resolution& r, const std::string& 
                                         const Setting& source, std::vector<std::string>* visited) {
   const std::string& name = source.value;
   if (!r.config.HasProfile(name)) {
-    return InvalidArgumentError(fmt::format(
-        "{}: source_profile '{}' does not exist; profiles that exist: {}", source.from, name,
-        fmt::join(r.config.ProfileNames(), ", ")));
+    return InvalidArgumentError(
+        fmt::format("{}: source_profile '{}' does not exist; profiles that exist: {}", source.from,
+                    name, fmt::join(r.config.ProfileNames(), ", ")));
   }
   bool seen = std::find(visited->begin(), visited->end(), name) != visited->end();
   if (seen) {
@@ -279,8 +276,8 @@ StatusOr<Credentials> AssumeRoleFromProfile(const Resolution& r, const std::stri
                       ProfileValue(r.config, profile, "credential_source"));
   if (source_profile && credential_source) {
     return InvalidArgumentError(fmt::format(
-        "profile '{}' sets both source_profile ({}) and credential_source ({}); keep one",
-        profile, source_profile->location, credential_source->location));
+        "profile '{}' sets both source_profile ({}) and credential_source ({}); keep one", profile,
+        source_profile->location, credential_source->location));
   }
   if (!source_profile && !credential_source) {
     return InvalidArgumentError(fmt::format(
@@ -353,8 +350,9 @@ StatusOr<Credentials> AssumeRoleCredentialProvider::Resolve() {
     return NotFoundError(fmt::format("{} has no role_arn", selection.Describe()));
   }
   if (!HasRoleConfig(config, profile)) {
-    return NotFoundError(fmt::format(
-        "{} has role_arn with web_identity_token_file, which is web identity", selection.Describe()));
+    return NotFoundError(
+        fmt::format("{} has role_arn with web_identity_token_file, which is web identity",
+                    selection.Describe()));
   }
   Resolution resolution{env_, clock_, options_, config, profile};
   std::vector<std::string> visited = {profile};

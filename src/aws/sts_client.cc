@@ -208,8 +208,8 @@ StatusOr<std::string> CredentialField(std::string_view credentials, std::string_
   std::string value = XmlElementText(credentials, name);
   if (value.empty()) return InternalError(fmt::format("answer has no <{}> in <Credentials>", name));
   if (value.size() > max_bytes) {
-    return InternalError(fmt::format("<{}> is {} bytes, more than the {} expected", name,
-                                     value.size(), max_bytes));
+    return InternalError(
+        fmt::format("<{}> is {} bytes, more than the {} expected", name, value.size(), max_bytes));
   }
   if (!IsPrintableToken(value)) {
     return InternalError(fmt::format("<{}> holds whitespace or non-ASCII characters", name));
@@ -274,8 +274,8 @@ constexpr RoleErrorAdvice kRoleErrors[] = {
 std::string FillAdvice(std::string_view advice, const std::string& role,
                        const std::string& caller) {
   std::string out(advice);
-  for (auto [from, to] : {std::pair<std::string_view, const std::string&>{"{role}", role},
-                          {"{caller}", caller}}) {
+  for (auto [from, to] :
+       {std::pair<std::string_view, const std::string&>{"{role}", role}, {"{caller}", caller}}) {
     for (size_t at = out.find(from); at != std::string::npos; at = out.find(from, at)) {
       out.replace(at, from.size(), to);
       at += to.size();
@@ -300,9 +300,9 @@ Status RoleErrorToStatus(const AwsError& error, const std::string& operation,
   if (known == std::end(kRoleErrors)) {
     return AwsErrorToStatus(error, context).WithContext("assuming " + role);
   }
-  std::string message = fmt::format("{} of {} in {} at {} failed: HTTP {} {}", operation,
-                                    role, context.region, http::RedactUrl(context.endpoint),
-                                    error.http_status, error.code);
+  std::string message =
+      fmt::format("{} of {} in {} at {} failed: HTTP {} {}", operation, role, context.region,
+                  http::RedactUrl(context.endpoint), error.http_status, error.code);
   std::string service_message = ScrubServiceText(error.message, credentials);
   if (!service_message.empty()) message += ": " + service_message;
   if (!error.request_id.empty()) {
@@ -337,9 +337,10 @@ HttpStsApi::HttpStsApi(http::HttpClient& http, Clock& clock, const Environment& 
 
 StatusOr<AssumedRole> ParseAssumeRoleResponse(std::string_view body) {
   if (body.size() > kMaxResponseBytes) {
-    return InternalError(fmt::format("answer of {} bytes is too large for an AssumeRole answer "
-                                     "(at most {})",
-                                     body.size(), kMaxResponseBytes));
+    return InternalError(
+        fmt::format("answer of {} bytes is too large for an AssumeRole answer "
+                    "(at most {})",
+                    body.size(), kMaxResponseBytes));
   }
   std::string result = XmlElementText(body, "AssumeRoleResult");
   if (result.empty()) result = XmlElementText(body, "AssumeRoleWithWebIdentityResult");
@@ -391,8 +392,8 @@ StatusOr<AssumedRole> HttpStsApi::AssumeRoleWithWebIdentity(const std::string& r
   }
   // Registered before it is sent, so that a service echoing it back cannot put it in a message.
   log::RegisterSecret(token.reveal());
-  RoleCall call{"sts:AssumeRoleWithWebIdentity", &request, nullptr, {},
-                "Action=AssumeRoleWithWebIdentity"};
+  RoleCall call{
+      "sts:AssumeRoleWithWebIdentity", &request, nullptr, {}, "Action=AssumeRoleWithWebIdentity"};
   call.body += "&WebIdentityToken=" + FormEncode(token.reveal());
   PK_ASSIGN_OR_RETURN(call.endpoint, ResolveStsEndpointForCredentials(region, environment_));
   return CallWithRetries(call);
@@ -414,8 +415,8 @@ StatusOr<AssumedRole> HttpStsApi::CallWithRetries(const RoleCall& base) {
     if (result.ok() || !retryable) return result;
     if (attempt >= retry_.max_attempts) {
       StatusCode code = throttled ? StatusCode::kResourceExhausted : result.status().code();
-      return Status(code, fmt::format("{}; gave up after {} attempts", result.status().message(),
-                                      attempt));
+      return Status(
+          code, fmt::format("{}; gave up after {} attempts", result.status().message(), attempt));
     }
     std::chrono::milliseconds delay = jitter_(BackoffCeiling(retry_, attempt));
     log::Debug(kComponent, "sts call failed, retry scheduled",
@@ -427,8 +428,7 @@ StatusOr<AssumedRole> HttpStsApi::CallWithRetries(const RoleCall& base) {
   }
 }
 
-StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable,
-                                           bool* throttled) {
+StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable, bool* throttled) {
   const std::string& role = call.request->role_arn;
   std::string where = fmt::format("{} of {} in {} at {}", call.operation, role,
                                   call.endpoint.signing_region, http::RedactUrl(call.endpoint.url));
@@ -453,8 +453,8 @@ StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable
   if (response->status < 200 || response->status > 299) {
     AwsError error = ParseAwsError(*response);
     *throttled = IsThrottlingError(error);
-    Status status = RoleErrorToStatus(error, call.operation, call.request->role_arn,
-                                      call.endpoint, call.credentials);
+    Status status = RoleErrorToStatus(error, call.operation, call.request->role_arn, call.endpoint,
+                                      call.credentials);
     *retryable = status.code() == StatusCode::kUnavailable;
     return status;
   }
@@ -464,6 +464,5 @@ StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable
   log::RegisterSecret(role_result->credentials.session_token.reveal());
   return role_result;
 }
-
 
 }  // namespace pullkeeper::aws

@@ -117,14 +117,13 @@ class HttpStsApi : public StsApi {
   HttpStsApi(http::HttpClient& http, Clock& clock, const Environment& environment,
              StsRetryPolicy retry = {}, StsJitterFunction jitter = {});
 
-  StatusOr<CallerIdentity> GetCallerIdentity(const std::string& region,
-                                             const std::string& endpoint,
+  StatusOr<CallerIdentity> GetCallerIdentity(const std::string& region, const std::string& endpoint,
                                              const Credentials& credentials) override;
   StatusOr<AssumedRole> AssumeRole(const std::string& region, const AssumeRoleRequest& request,
                                    const Credentials& credentials) override;
-  StatusOr<AssumedRole> AssumeRoleWithWebIdentity(
-      const std::string& region, const AssumeRoleRequest& request,
-      const SecretString& web_identity_token) override;
+  StatusOr<AssumedRole> AssumeRoleWithWebIdentity(const std::string& region,
+                                                  const AssumeRoleRequest& request,
+                                                  const SecretString& web_identity_token) override;
 
  private:
   struct RoleCall;

@@ -253,16 +253,19 @@ TEST_F(RoleChainTest, ReportsEveryConfigurationMistakeWithProfileFileAndLine) {
   CredentialsFile(kBaseKeys);
   const std::string role = "role_arn = " + std::string(kRole2) + "\n";
   const ConfigErrorCase cases[] = {
-      {"both sources", "[profile deploy]\n" + role + "source_profile = base\n"
-                       "credential_source = Environment\n",
+      {"both sources",
+       "[profile deploy]\n" + role +
+           "source_profile = base\n"
+           "credential_source = Environment\n",
        StatusCode::kInvalidArgument,
        "profile 'deploy' sets both source_profile ($D/config line 3) and credential_source "
        "($D/config line 4); keep one"},
       {"neither source", "[profile deploy]\n" + role, StatusCode::kInvalidArgument,
        "profile 'deploy' in $D/config line 2 sets role_arn but neither source_profile nor "
        "credential_source"},
-      {"loop", "[profile deploy]\n" + role + "source_profile = a\n[profile a]\n" + role +
-               "source_profile = b\n[profile b]\n" + role + "source_profile = a\n",
+      {"loop",
+       "[profile deploy]\n" + role + "source_profile = a\n[profile a]\n" + role +
+           "source_profile = b\n[profile b]\n" + role + "source_profile = a\n",
        StatusCode::kInvalidArgument,
        "profile 'b' in $D/config line 9: source_profile 'a' makes a loop (deploy -> a -> b -> "
        "a)"},
@@ -272,21 +275,28 @@ TEST_F(RoleChainTest, ReportsEveryConfigurationMistakeWithProfileFileAndLine) {
        StatusCode::kInvalidArgument,
        "profile 'deploy' in $D/config line 3: source_profile 'nope' does not exist; profiles "
        "that exist: base, deploy"},
-      {"source without credentials", "[profile deploy]\n" + role +
-                                         "source_profile = empty\n[profile empty]\nregion = "
-                                         "us-east-1\n",
+      {"source without credentials",
+       "[profile deploy]\n" + role +
+           "source_profile = empty\n[profile empty]\nregion = "
+           "us-east-1\n",
        StatusCode::kInvalidArgument,
        "profile 'deploy' in $D/config line 3: source_profile 'empty' has no credentials"},
-      {"short duration", "[profile deploy]\n" + role + "source_profile = base\n"
-                         "duration_seconds = 899\n",
+      {"short duration",
+       "[profile deploy]\n" + role +
+           "source_profile = base\n"
+           "duration_seconds = 899\n",
        StatusCode::kInvalidArgument,
        "profile 'deploy' in $D/config line 4: duration_seconds = \"899\" is not a whole number "
        "of seconds from 900 to 43200"},
-      {"long duration", "[profile deploy]\n" + role + "source_profile = base\n"
-                        "duration_seconds = 43201\n",
+      {"long duration",
+       "[profile deploy]\n" + role +
+           "source_profile = base\n"
+           "duration_seconds = 43201\n",
        StatusCode::kInvalidArgument, "duration_seconds = \"43201\""},
-      {"duration with unit", "[profile deploy]\n" + role + "source_profile = base\n"
-                             "duration_seconds = 1h\n",
+      {"duration with unit",
+       "[profile deploy]\n" + role +
+           "source_profile = base\n"
+           "duration_seconds = 1h\n",
        StatusCode::kInvalidArgument, "duration_seconds = \"1h\""},
       {"unknown credential_source", "[profile deploy]\n" + role + "credential_source = env\n",
        StatusCode::kInvalidArgument,
@@ -296,8 +306,10 @@ TEST_F(RoleChainTest, ReportsEveryConfigurationMistakeWithProfileFileAndLine) {
        StatusCode::kUnimplemented,
        "profile 'deploy' in $D/config line 4 sets mfa_serial: assuming "
        "arn:aws:iam::123456789012:role/deploy needs a person to type an MFA code"},
-      {"sso source", "[profile deploy]\n" + role + "source_profile = sso\n[profile sso]\n"
-                     "sso_account_id = 1\n",
+      {"sso source",
+       "[profile deploy]\n" + role +
+           "source_profile = sso\n[profile sso]\n"
+           "sso_account_id = 1\n",
        StatusCode::kUnimplemented, "profile 'sso' in $D/config line 5 uses sso_account_id"},
   };
   for (const ConfigErrorCase& c : cases) {
@@ -467,9 +479,10 @@ TEST_F(RoleChainTest, NoSecretReachesTheLogOrAnError) {
   auto good = Resolve();
   ASSERT_TRUE(good.ok()) << good.status().ToString();
 
-  sts_.Respond(400, "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>token "
-                    "eyJsecretWebIdentityToken.payload.sig roleSecret1/K7MDENGbPxRfiCY"
-                    "</Message></Error></ErrorResponse>");
+  sts_.Respond(400,
+               "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>token "
+               "eyJsecretWebIdentityToken.payload.sig roleSecret1/K7MDENGbPxRfiCY"
+               "</Message></Error></ErrorResponse>");
   auto bad = Resolve();
   log::SetSinkForTesting(nullptr);
   log::Configure({});

@@ -329,10 +329,9 @@ const RoleErrorCase kRoleErrorCases[] = {
      "STS is not activated in this region"},
     {"MalformedPolicyDocument", 400, "MalformedPolicyDocument", StatusCode::kInvalidArgument,
      "session policy"},
-    {"ValidationError", 400, "ValidationError", StatusCode::kInvalidArgument,
-     "duration_seconds"},
-    {"WrongSecretKeepsTheGenericHint", 403, "SignatureDoesNotMatch",
-     StatusCode::kUnauthenticated, "the secret access key does not match"},
+    {"ValidationError", 400, "ValidationError", StatusCode::kInvalidArgument, "duration_seconds"},
+    {"WrongSecretKeepsTheGenericHint", 403, "SignatureDoesNotMatch", StatusCode::kUnauthenticated,
+     "the secret access key does not match"},
 };
 
 class HttpStsRoleErrors : public HttpStsRoleTest,
@@ -345,8 +344,8 @@ TEST_P(HttpStsRoleErrors, MapsTheCodeWithAdviceAndNoSecret) {
   ASSERT_FALSE(role.ok());
   EXPECT_EQ(role.status().code(), c.want_code) << role.status().ToString();
   EXPECT_THAT(role.status().message(),
-              AllOf(HasSubstr(c.want), HasSubstr(c.code), HasSubstr(kRoleArn),
-                    HasSubstr("req-9"), Not(HasSubstr(kSecret))));
+              AllOf(HasSubstr(c.want), HasSubstr(c.code), HasSubstr(kRoleArn), HasSubstr("req-9"),
+                    Not(HasSubstr(kSecret))));
   EXPECT_EQ(http_.requests().size(), 1u);
 }
 
@@ -413,8 +412,8 @@ TEST(ParseAssumeRoleResponse, RejectsIncompleteOrOddAnswersWithoutQuotingSecrets
       {"no token", without("SessionToken"), "no <SessionToken>"},
       {"no expiration", without("Expiration"), "no <Expiration>"},
       {"bad expiration", AssumeRoleBody("AssumeRoleResult", "tomorrow"), "not an RFC 3339"},
-      {"space in secret",
-       std::string(good).replace(good.find(kRoleSecret), 4, "ro e"), "<SecretAccessKey> holds"},
+      {"space in secret", std::string(good).replace(good.find(kRoleSecret), 4, "ro e"),
+       "<SecretAccessKey> holds"},
       {"huge", good + std::string(70000, ' '), "too large"},
   };
   for (const ParseCase& c : cases) {

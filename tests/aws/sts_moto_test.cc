@@ -64,8 +64,7 @@ class StsAgainstMoto : public ::testing::Test {
     std::string why_not;
     bool not_installed = false;
     moto_ = testing::MotoServerProcess::Start(
-                {{"INITIAL_NO_AUTH_ACTION_COUNT", "1000"}, {"TZ", "UTC"}}, &why_not,
-                &not_installed)
+                {{"INITIAL_NO_AUTH_ACTION_COUNT", "1000"}, {"TZ", "UTC"}}, &why_not, &not_installed)
                 .release();
     if (moto_ == nullptr) {
       (not_installed ? skip_reason_ : setup_error_) = why_not;
@@ -113,8 +112,7 @@ class StsAgainstMoto : public ::testing::Test {
             FormEncode(kMayAssumeRoles),
         "Action=CreateRole&RoleName=denied&AssumeRolePolicyDocument=" +
             FormEncode(TrustPolicy(fmt::format("arn:aws:iam::{}:user/someone-else", kAccount))),
-        "Action=CreateRole&RoleName=irsa&AssumeRolePolicyDocument=" +
-            FormEncode(TrustPolicy("*")),
+        "Action=CreateRole&RoleName=irsa&AssumeRolePolicyDocument=" + FormEncode(TrustPolicy("*")),
         "Action=PutRolePolicy&RoleName=irsa&PolicyName=assume&PolicyDocument=" +
             FormEncode(kMayAssumeRoles),
     };
@@ -202,12 +200,11 @@ TEST_F(StsAgainstMoto, AssumesARoleFromASourceProfileAndIsThatRole) {
 }
 
 TEST_F(StsAgainstMoto, FollowsATwoHopChain) {
-  dir_.Write("config",
-             fmt::format("[profile middle]\nrole_arn = arn:aws:iam::{0}:role/middle\n"
-                         "source_profile = base\n[profile deploy]\nrole_arn = "
-                         "arn:aws:iam::{0}:role/deploy\nsource_profile = middle\n"
-                         "role_session_name = hop-2\n",
-                         kAccount));
+  dir_.Write("config", fmt::format("[profile middle]\nrole_arn = arn:aws:iam::{0}:role/middle\n"
+                                   "source_profile = base\n[profile deploy]\nrole_arn = "
+                                   "arn:aws:iam::{0}:role/deploy\nsource_profile = middle\n"
+                                   "role_session_name = hop-2\n",
+                                   kAccount));
   auto credentials = Chain("deploy", DefaultClock())->Resolve();
   ASSERT_TRUE(credentials.ok()) << credentials.status().ToString();
   EXPECT_THAT(credentials->source, HasSubstr("via assume-role profile=middle"));
@@ -250,8 +247,8 @@ TEST_F(StsAgainstMoto, RefreshesAShortSessionBeforeItExpires) {
   dir_.Write("config", fmt::format("[profile middle]\nrole_arn = arn:aws:iam::{}:role/middle\n"
                                    "source_profile = base\nduration_seconds = 900\n",
                                    kAccount));
-  pullkeeper::testing::FakeClock clock(std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now()));
+  pullkeeper::testing::FakeClock clock(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   auto chain = Chain("middle", clock);
   auto first = chain->Resolve();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
