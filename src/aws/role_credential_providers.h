@@ -73,9 +73,10 @@ class WebIdentityCredentialProvider : public CredentialProvider {
 // "assume-role profile=NAME role=ARN via <the source's own source>".
 // Returns kNotFound when the profile has no role_arn; kInvalidArgument, naming the profile,
 // file and line, for both or neither of source_profile and credential_source, an unknown
-// credential_source, a missing source_profile, a loop, a bad duration_seconds or value;
-// kUnimplemented for mfa_serial (it needs a person to type a code); kFailedPrecondition when
-// the source has no credentials; otherwise the source's or HttpStsApi's errors.
+// credential_source, a missing source_profile or one without credentials, a loop, a bad
+// duration_seconds or value; kUnimplemented for mfa_serial (it needs a person to type a code)
+// and for an SSO source profile; kFailedPrecondition when a credential_source finds no
+// credentials; otherwise the source's or HttpStsApi's errors, with the profile in front.
 // Thread-compatible; `env` and `clock` must outlive it.
 class AssumeRoleCredentialProvider : public CredentialProvider {
  public:
