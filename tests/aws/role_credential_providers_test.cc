@@ -242,6 +242,19 @@ TEST_F(RoleChainTest, AProfileNamingItselfUsesItsOwnKeysAsBotocoreDoes) {
   EXPECT_EQ(credentials->access_key_id, "ASIAROLE1");
 }
 
+TEST_F(RoleChainTest, ASourceProfileWithKeysAndARoleLendsItsKeysAsBotocoreDoes) {
+  CredentialsFile("[ops]\naws_access_key_id = AKIAOPS\naws_secret_access_key = " +
+                  std::string(kBaseSecret) + "\n");
+  Config("[profile ops]\nrole_arn = " + std::string(kRole1) +
+         "\nsource_profile = nowhere\n[profile deploy]\nrole_arn = " + std::string(kRole2) +
+         "\nsource_profile = ops\n");
+  auto credentials = Resolve("deploy");
+  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString();
+  ASSERT_EQ(StsCalls().size(), 1u);
+  EXPECT_EQ(StsCalls()[0]["RoleArn"], kRole2);
+  EXPECT_EQ(SignedBy(0), "AKIAOPS");
+}
+
 struct ConfigErrorCase {
   const char* name;
   std::string config;
