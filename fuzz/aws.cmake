@@ -7,3 +7,5 @@ pullkeeper_fuzz_target(ecr_token_response_fuzzer ecr_token_response_fuzzer.cc LI
 # quotes the output).
 pullkeeper_fuzz_target(credential_process_fuzzer credential_process_fuzzer.cc
   LIBS pullkeeper_aws_credentials)
+# The credentials half: STS AssumeRole / AssumeRoleWithWebIdentity answers.
+pullkeeper_fuzz_target(sts_response_fuzzer sts_response_fuzzer.cc LIBS pullkeeper_aws_credentials)

@@ -7,7 +7,9 @@
 #include "aws/container_credential_provider.h"
 #include "aws/imds_credential_provider.h"
 #include "aws/internal/ini_text.h"
+#include "aws/role_credential_providers.h"
 #include "aws/shared_config.h"
+#include "aws/sts_client.h"
 #include "base/log.h"
 #include "http/curl_http_client.h"
 
@@ -117,15 +119,13 @@ struct Feature {
 
 // Profile keys that select a source pullkeeper cannot use yet, split at the point in
 // botocore's chain where the source is tried: before or after the credentials-file keys.
+// (Roles and web identity come earlier still, in role_credential_providers.cc.)
 constexpr Feature kBeforeStaticKeys[] = {
-    {"role_arn", "assume role"},
-    {"web_identity_token_file", "web identity"},
     {"sso_account_id", "IAM Identity Center (SSO)"},
     {"sso_role_name", "IAM Identity Center (SSO)"},
 };
 constexpr Feature kAfterCredentialsFileKeys[] = {
     {"login_session", "console login credentials"},
-    {"credential_process", "an external credential process"},
 };
 
 template <size_t N>
@@ -134,11 +134,6 @@ Status RejectUnsupported(const SharedConfig& config, const std::string& profile,
   for (const Feature& feature : features) {
     auto setting = config.Find(profile, feature.key);
     if (!setting) continue;
-    // botocore leaves role_arn to the web identity provider when both are set.
-    if (std::string_view(feature.key) == "role_arn" &&
-        config.Find(profile, "web_identity_token_file")) {
-      continue;
-    }
     return UnimplementedError(fmt::format(
         "profile '{}' in {} uses {} ({}), which pullkeeper does not support yet; use static keys "
         "(aws_access_key_id and aws_secret_access_key) or environment variables for now",
@@ -236,6 +231,26 @@ std::string WhyNothingIn(const SharedFile& file, const IniSection* section,
                      KeysOf(*section));
 }
 
+CredentialProcessRunner DefaultProcessRunner() {
+  return [](std::string_view command_line, std::string_view where) {
+    return RunCredentialProcess(command_line, where);
+  };
+}
+
+// credential_process of `profile`; the command line is not quoted in messages or the source,
+// since it may carry a token as an argument.
+StatusOr<Credentials> RunProfileProcess(const ProfileSetting& setting, const std::string& profile,
+                                        const CredentialProcessRunner& run_process) {
+  std::string where = fmt::format("profile '{}' in {}", profile, setting.Location());
+  if (setting.entry->value.empty() || setting.entry->is_subsection) {
+    return InvalidArgumentError(where + ": credential_process is empty; set the command to run");
+  }
+  PK_ASSIGN_OR_RETURN(Credentials credentials, run_process(setting.entry->value, where));
+  credentials.source = fmt::format("credential_process profile={} ({})", profile, *setting.path);
+  RegisterSecrets(credentials);
+  return credentials;
+}
+
 // --- chain construction --------------------------------------------------------------------
 
 // A source the chain deliberately does not ask, with the reason shown in the final message.
@@ -249,6 +264,30 @@ class SkippedSourceProvider : public CredentialProvider {
  private:
   std::string name_;
   std::string reason_;
+};
+
+// An HttpStsApi with its own HTTP client, so that each chain resolution gets a fresh one.
+class SelfContainedStsApi : public StsApi {
+ public:
+  SelfContainedStsApi(std::unique_ptr<http::HttpClient> http, Clock& clock, const Environment& env)
+      : http_(std::move(http)), api_(*http_, clock, env) {}
+  StatusOr<CallerIdentity> GetCallerIdentity(const std::string& region, const std::string& endpoint,
+                                             const Credentials& credentials) override {
+    return api_.GetCallerIdentity(region, endpoint, credentials);
+  }
+  StatusOr<AssumedRole> AssumeRole(const std::string& region, const AssumeRoleRequest& request,
+                                   const Credentials& credentials) override {
+    return api_.AssumeRole(region, request, credentials);
+  }
+  StatusOr<AssumedRole> AssumeRoleWithWebIdentity(const std::string& region,
+                                                  const AssumeRoleRequest& request,
+                                                  const SecretString& token) override {
+    return api_.AssumeRoleWithWebIdentity(region, request, token);
+  }
+
+ private:
+  std::unique_ptr<http::HttpClient> http_;
+  HttpStsApi api_;
 };
 
 }  // namespace
@@ -284,15 +323,10 @@ StatusOr<Credentials> EnvironmentCredentialProvider::Resolve() {
   return credentials;
 }
 
-StatusOr<Credentials> SharedFileCredentialProvider::Resolve() {
-  ProfileSelection selection = SelectProfile(profile_flag_, env_);
-  PK_ASSIGN_OR_RETURN(SharedConfig config, SharedConfig::Load(ResolveSharedFilePaths(env_)));
-  PK_RETURN_IF_ERROR(config.RequireProfile(selection));
-  const std::string& profile = selection.name;
-
-  // botocore's order within one profile: roles, web identity and SSO first, then the
-  // credentials file's keys, then console login and credential_process, then the config
-  // file's keys.
+StatusOr<Credentials> ResolveProfileKeys(const SharedConfig& config, const std::string& profile,
+                                         const CredentialProcessRunner& run_process) {
+  // botocore's order within one profile: SSO, then the credentials file's keys, then console
+  // login and credential_process, then the config file's keys.
   PK_RETURN_IF_ERROR(RejectUnsupported(config, profile, kBeforeStaticKeys));
   const SharedFile& credentials_file = config.credentials_file();
   PK_ASSIGN_OR_RETURN(std::optional<Credentials> from_credentials_file,
@@ -300,6 +334,9 @@ StatusOr<Credentials> SharedFileCredentialProvider::Resolve() {
                                  "shared-credentials-file"));
   if (from_credentials_file) return *std::move(from_credentials_file);
   PK_RETURN_IF_ERROR(RejectUnsupported(config, profile, kAfterCredentialsFileKeys));
+  if (auto process = config.Find(profile, "credential_process")) {
+    return RunProfileProcess(*process, profile, run_process);
+  }
   const SharedFile& config_file = config.config_file();
   PK_ASSIGN_OR_RETURN(
       std::optional<Credentials> from_config_file,
@@ -307,25 +344,27 @@ StatusOr<Credentials> SharedFileCredentialProvider::Resolve() {
   if (from_config_file) return *std::move(from_config_file);
 
   std::string config_header = profile == "default" ? "default" : "profile " + profile;
-  return NotFoundError(
-      fmt::format("{}: {}; {}", selection.Describe(),
-                  WhyNothingIn(credentials_file, config.CredentialsSection(profile), profile),
-                  WhyNothingIn(config_file, config.ConfigSection(profile), config_header)));
+  return NotFoundError(fmt::format(
+      "{}; {}", WhyNothingIn(credentials_file, config.CredentialsSection(profile), profile),
+      WhyNothingIn(config_file, config.ConfigSection(profile), config_header)));
 }
 
-StatusOr<Credentials> UnsupportedSourceProvider::Resolve() {
-  for (const std::string& variable : variables_) {
-    if (!env_.GetNonEmpty(variable)) continue;
-    return UnimplementedError(
-        fmt::format("{} is set ({}), but pullkeeper cannot use {} yet; set AWS_ACCESS_KEY_ID and "
-                    "AWS_SECRET_ACCESS_KEY, which take precedence, for now",
-                    variable, purpose_, name_));
+SharedFileCredentialProvider::SharedFileCredentialProvider(const Environment& env,
+                                                           std::string profile_flag,
+                                                           CredentialProcessRunner run_process)
+    : env_(env),
+      profile_flag_(std::move(profile_flag)),
+      run_process_(run_process ? std::move(run_process) : DefaultProcessRunner()) {}
+
+StatusOr<Credentials> SharedFileCredentialProvider::Resolve() {
+  ProfileSelection selection = SelectProfile(profile_flag_, env_);
+  PK_ASSIGN_OR_RETURN(SharedConfig config, SharedConfig::Load(ResolveSharedFilePaths(env_)));
+  PK_RETURN_IF_ERROR(config.RequireProfile(selection));
+  StatusOr<Credentials> credentials = ResolveProfileKeys(config, selection.name, run_process_);
+  if (credentials.status().code() == StatusCode::kNotFound) {
+    return NotFoundError(selection.Describe() + ": " + credentials.status().message());
   }
-  std::string names;
-  for (size_t i = 0; i < variables_.size(); ++i) {
-    names += (i == 0 ? "" : i + 1 == variables_.size() ? " and " : ", ") + variables_[i];
-  }
-  return NotFoundError(names + " not set");
+  return credentials;
 }
 
 StatusOr<Credentials> CredentialChain::Resolve() {
@@ -335,8 +374,24 @@ StatusOr<Credentials> CredentialChain::Resolve() {
     log::Debug(kComponent, "credentials cache hit", {{log::keys::kSource, cached_->source}});
     return *cached_;
   }
+  std::optional<Credentials> previous = std::move(cached_);
   cached_.reset();
-  PK_ASSIGN_OR_RETURN(Credentials credentials, ResolveUncached());
+  StatusOr<Credentials> resolved = ResolveUncached();
+  if (!resolved.ok()) {
+    // An early refresh that fails (STS throttled or briefly down) keeps the current
+    // credentials while they can still sign, as botocore does in its advisory window; the next
+    // call tries again.
+    if (previous && now + kMinimumRemaining < *previous->expiration) {
+      log::Warn(kComponent, "credential refresh failed, using the current credentials",
+                {{log::keys::kSource, previous->source},
+                 {"expires", FormatRfc3339(*previous->expiration)},
+                 {log::keys::kError, resolved.status().message()}});
+      cached_ = previous;
+      return *previous;
+    }
+    return resolved.status();
+  }
+  Credentials credentials = *std::move(resolved);
   if (credentials.expiration) {
     if (*credentials.expiration <= now) {
       return UnauthenticatedError(
@@ -371,24 +426,38 @@ StatusOr<Credentials> CredentialChain::ResolveUncached() {
 
 std::unique_ptr<CredentialProvider> MakeDefaultCredentialChain(const Environment& env,
                                                                const ChainOptions& options) {
+  Clock& clock = options.clock != nullptr ? *options.clock : DefaultClock();
+  HttpClientFactory make_client = options.http_client_factory;
+  if (!make_client) make_client = [] { return std::make_unique<http::CurlHttpClient>(); };
+  HttpClientFactory make_sts_client =
+      options.sts_http_client_factory ? options.sts_http_client_factory : make_client;
+  CredentialProcessRunner run_process =
+      options.run_credential_process ? options.run_credential_process : DefaultProcessRunner();
+  RoleProviderOptions roles;
+  roles.profile_flag = options.profile;
+  roles.region_flag = options.region;
+  roles.make_sts = [make_sts_client, &clock, &env]() -> std::unique_ptr<StsApi> {
+    return std::make_unique<SelfContainedStsApi>(make_sts_client(), clock, env);
+  };
+  roles.make_metadata_client = make_client;
+  roles.run_process = run_process;
+
   std::vector<std::unique_ptr<CredentialProvider>> providers;
   if (options.profile.empty()) {
     providers.push_back(std::make_unique<EnvironmentCredentialProvider>(env));
-    providers.push_back(std::make_unique<UnsupportedSourceProvider>(
-        "web identity", env, std::vector<std::string>{"AWS_WEB_IDENTITY_TOKEN_FILE"},
-        "EKS IAM roles for service accounts or another OIDC web identity"));
   } else {
-    // botocore drops the environment providers when a profile is given explicitly.
+    // botocore drops the environment provider when a profile is given explicitly.
     std::string reason = fmt::format(
         "not consulted: --profile {} was given, and like the AWS CLI pullkeeper then ignores "
         "credential environment variables",
         options.profile);
     providers.push_back(std::make_unique<SkippedSourceProvider>("environment", reason));
   }
-  providers.push_back(std::make_unique<SharedFileCredentialProvider>(env, options.profile));
-  Clock& clock = options.clock != nullptr ? *options.clock : DefaultClock();
-  HttpClientFactory make_client = options.http_client_factory;
-  if (!make_client) make_client = [] { return std::make_unique<http::CurlHttpClient>(); };
+  // botocore's order: the selected profile's role before web identity, both before the keys.
+  providers.push_back(std::make_unique<AssumeRoleCredentialProvider>(env, clock, roles));
+  providers.push_back(std::make_unique<WebIdentityCredentialProvider>(env, clock, roles));
+  providers.push_back(
+      std::make_unique<SharedFileCredentialProvider>(env, options.profile, run_process));
   providers.push_back(std::make_unique<ContainerCredentialProvider>(env, make_client, clock));
   // Instance metadata is last in the SDKs' chain: on EC2 it is the usual source, elsewhere
   // its absence costs a refused connection or two short timeouts.

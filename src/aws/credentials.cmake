@@ -11,6 +11,7 @@ add_library(pullkeeper_aws_credentials
   region.cc
   sts_client.cc
   container_credential_provider.cc
-  credential_process.cc)
+  credential_process.cc
+  role_credential_providers.cc)
 target_link_libraries(pullkeeper_aws_credentials
   PUBLIC pullkeeper_base pullkeeper_http pullkeeper_aws_signing)

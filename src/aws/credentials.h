@@ -1,5 +1,5 @@
 // AWS credentials and the providers that find them. A CredentialProvider is one source
-// (environment, shared files, later web identity, containers, IMDS); CredentialChain asks
+// (environment, roles, web identity, shared files, containers, IMDS); CredentialChain asks
 // them in the SDKs' order and, when none answers, says what each one was asked and why it
 // had nothing. See https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html
 #pragma once

@@ -85,7 +85,11 @@ int RunSyncCommand(SyncCommandFlags& flags) {
 
   ProcessEnvironment env;
   Clock& clock = DefaultClock();
-  auto credentials = aws::MakeDefaultCredentialChain(env, {options.profile, &clock});
+  aws::ChainOptions chain_options;
+  chain_options.profile = options.profile;
+  chain_options.clock = &clock;
+  chain_options.region = options.region;  // for a role's STS calls
+  auto credentials = aws::MakeDefaultCredentialChain(env, chain_options);
   http::CurlHttpClient aws_http;
   aws::HttpEcrApi ecr(aws_http, clock, env);
   kube::RestConfigOptions kube_options{options.kubeconfig, options.context};

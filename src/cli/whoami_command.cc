@@ -97,7 +97,13 @@ int RunWhoamiCommand(const WhoamiCommandFlags& flags) {
   Clock& clock = DefaultClock();
   // Credentials first: they are what whoami is about, and "none found" must be exit 3 even
   // on a machine without a region.
-  auto chain = aws::MakeDefaultCredentialChain(env, {flags.profile, &clock});
+  aws::ChainOptions chain_options;
+  chain_options.profile = flags.profile;
+  chain_options.clock = &clock;
+  // A role's STS calls use --region too; --endpoint-url is for GetCallerIdentity only, as the
+  // AWS CLI's --endpoint-url does not reach its credential provider either.
+  chain_options.region = flags.region;
+  auto chain = aws::MakeDefaultCredentialChain(env, chain_options);
   auto credentials = chain->Resolve();
   if (!credentials.ok()) {
     return Fail(kExitAwsFailure, credentials.status().WithContext("resolving AWS credentials"));

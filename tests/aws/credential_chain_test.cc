@@ -43,6 +43,15 @@ ChainOptions Offline(std::string profile, Clock* clock) {
     });
     return client;
   };
+  // credential_process without running anything: "/bin/creds" answers, any other command fails.
+  options.run_credential_process = [](std::string_view command,
+                                      std::string_view where) -> StatusOr<Credentials> {
+    if (command != "/bin/creds") return FailedPreconditionError(std::string(where) + ": exit 1");
+    Credentials credentials;
+    credentials.access_key_id = "AKIAPROCESS";
+    credentials.secret_access_key = SecretString("processSecret/K7MDENG/bPxRfiCYEXAMPLE");
+    return credentials;
+  };
   return options;
 }
 
@@ -172,28 +181,38 @@ const ChainCase kChainCases[] = {
      StatusCode::kInvalidArgument,
      "profile 'ci' (from --profile) not found in $D/credentials (no such file) or $D/config (no "
      "such file); profiles that exist: none"},
-    {"RoleArnIsUnimplemented",
+    {"RoleArnWithMissingSourceProfileIsAnError",
      {},
      std::nullopt,
      "[profile ci]\nregion = us-east-1\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = b\n",
      "ci",
-     StatusCode::kUnimplemented,
-     "profile 'ci' in $D/config line 3 uses role_arn (assume role), which pullkeeper does not "
-     "support yet; use static keys"},
+     StatusCode::kInvalidArgument,
+     "AWS credentials from assume role: profile 'ci' in $D/config line 4: source_profile 'b' "
+     "does not exist; profiles that exist: ci"},
     {"RoleArnBeatsStaticKeysAsInBotocore",
      {},
      "[ci]\n" + kKeys,
+     "[profile ci]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Environment\n",
+     "ci",
+     StatusCode::kFailedPrecondition,
+     "profile 'ci' in $D/config line 3: credential_source = Environment found no credentials: "
+     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set"},
+    {"RoleArnWithoutSourceIsAnError",
+     {},
+     std::nullopt,
      "[profile ci]\nrole_arn = arn:aws:iam::1:role/x\n",
      "ci",
-     StatusCode::kUnimplemented,
-     "uses role_arn"},
-    {"WebIdentityInProfileIsUnimplemented",
+     StatusCode::kInvalidArgument,
+     "profile 'ci' in $D/config line 2 sets role_arn but neither source_profile nor "
+     "credential_source"},
+    {"WebIdentityInProfileReadsItsTokenFile",
      {},
      std::nullopt,
      "[default]\nrole_arn = r\nweb_identity_token_file = /t\n",
      "",
-     StatusCode::kUnimplemented,
-     "uses web_identity_token_file (web identity)"},
+     StatusCode::kFailedPrecondition,
+     "AWS credentials from web identity: cannot read web identity token file /t (from profile "
+     "'default' in $D/config line 3): No such file or directory"},
     {"SsoProfileIsUnimplemented",
      {},
      std::nullopt,
@@ -208,13 +227,21 @@ const ChainCase kChainCases[] = {
      "",
      StatusCode::kOk,
      "shared-credentials-file profile=default"},
-    {"CredentialProcessIsUnimplemented",
+    {"CredentialProcessBeatsConfigFileKeys",
      {},
      std::nullopt,
      "[default]\ncredential_process = /bin/creds\n" + kKeys,
      "",
-     StatusCode::kUnimplemented,
-     "uses credential_process"},
+     StatusCode::kOk,
+     "credential_process profile=default ($D/config)"},
+    {"FailingCredentialProcessStopsTheChain",
+     {},
+     std::nullopt,
+     "[profile ci]\ncredential_process = /bin/false\n",
+     "ci",
+     StatusCode::kFailedPrecondition,
+     "AWS credentials from shared credentials/config files: profile 'ci' in $D/config line 2: "
+     "exit 1"},
     {"KeyIdWithoutSecretInFileIsAnError",
      {},
      "[default]\naws_access_key_id = AKIAFILE\n",
@@ -252,13 +279,28 @@ const ChainCase kChainCases[] = {
      "",
      StatusCode::kInvalidArgument,
      "$D/config line 2: expected 'key = value' or '[section]', found 'aws_access_key_id'"},
-    {"WebIdentityEnvironmentIsUnimplemented",
-     {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/t"}},
+    {"WebIdentityEnvironmentBeatsTheCredentialsFile",
+     {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/t"}, {"AWS_ROLE_ARN", "arn:aws:iam::1:role/x"}},
      "[default]\n" + kKeys,
      std::nullopt,
      "",
-     StatusCode::kUnimplemented,
-     "AWS_WEB_IDENTITY_TOKEN_FILE is set"},
+     StatusCode::kFailedPrecondition,
+     "cannot read web identity token file /var/run/t (from AWS_WEB_IDENTITY_TOKEN_FILE)"},
+    {"WebIdentityWithoutRoleArnIsAnError",
+     {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/t"}},
+     std::nullopt,
+     std::nullopt,
+     "",
+     StatusCode::kInvalidArgument,
+     "a web identity token file is configured (/var/run/t from AWS_WEB_IDENTITY_TOKEN_FILE) but "
+     "no role to assume: set AWS_ROLE_ARN or role_arn in profile 'default'"},
+    {"ExplicitProfileIgnoresWebIdentityVariables",
+     {{"AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/t"}, {"AWS_ROLE_ARN", "arn:aws:iam::1:role/x"}},
+     "[ops]\n" + kKeys,
+     std::nullopt,
+     "ops",
+     StatusCode::kOk,
+     "shared-credentials-file profile=ops"},
     {"FileKeysBeatContainerCredentials",
      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://x"}},
      "[default]\n" + kKeys,
@@ -337,8 +379,9 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
       credentials.status().message(),
       Replace(
           "no AWS credentials found; tried, in order: environment (AWS_ACCESS_KEY_ID "
-          "and AWS_SECRET_ACCESS_KEY not set); web identity (AWS_WEB_IDENTITY_TOKEN_FILE "
-          "not set); shared credentials/config files (profile 'default': "
+          "and AWS_SECRET_ACCESS_KEY not set); assume role (profile 'default' has no role_arn); "
+          "web identity (AWS_WEB_IDENTITY_TOKEN_FILE not set and profile 'default' has no "
+          "web_identity_token_file); shared credentials/config files (profile 'default': "
           "$D/.aws/credentials: no such file; $D/.aws/config: no such file); container "
           "credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
           "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (no instance "
@@ -536,6 +579,40 @@ TEST(CredentialChain, CachesExpiringCredentialsUntilFiveMinutesBeforeExpiry) {
   clock.Advance(minutes(2));  // 4 minutes left: inside the refresh window
   ASSERT_TRUE(chain.Resolve().ok());
   EXPECT_EQ(calls, 2);
+}
+
+// Answers from a queue, one per call; the last answer repeats.
+class SequenceProvider : public CredentialProvider {
+ public:
+  explicit SequenceProvider(std::vector<StatusOr<Credentials>> answers)
+      : answers_(std::move(answers)) {}
+  std::string Name() const override { return "sequence"; }
+  StatusOr<Credentials> Resolve() override {
+    return answers_.at(std::min(next_++, answers_.size() - 1));
+  }
+
+ private:
+  std::vector<StatusOr<Credentials>> answers_;
+  size_t next_ = 0;
+};
+
+TEST(CredentialChain, KeepsCurrentCredentialsWhenAnEarlyRefreshFails) {
+  FakeClock clock;
+  Credentials first = Expiring(clock, minutes(15));
+  std::vector<std::unique_ptr<CredentialProvider>> providers;
+  providers.push_back(std::make_unique<SequenceProvider>(std::vector<StatusOr<Credentials>>{
+      first, UnavailableError("sts throttled"), UnavailableError("sts throttled")}));
+  CredentialChain chain(std::move(providers), clock);
+  ASSERT_TRUE(chain.Resolve().ok());
+
+  clock.Advance(minutes(12));  // 3 minutes left: refresh fails, the current ones still sign
+  auto kept = chain.Resolve();
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->expiration, first.expiration);
+
+  clock.Advance(std::chrono::seconds(150));  // 30 s left: too little to hand out
+  auto failed = chain.Resolve();
+  EXPECT_EQ(failed.status(), UnavailableError("AWS credentials from sequence: sts throttled"));
 }
 
 TEST(CredentialChain, ResolvesLongLivedCredentialsOnEveryCall) {

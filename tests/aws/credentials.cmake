@@ -2,7 +2,7 @@
 # region resolution, STS, plus a parity check of the parser against botocore when it is installed.
 pullkeeper_test(aws_credentials_test
   SOURCES ini_file_test.cc shared_config_test.cc credential_chain_test.cc region_test.cc
-          imds_credential_provider_test.cc sts_client_test.cc
+          imds_credential_provider_test.cc sts_client_test.cc role_credential_providers_test.cc
   LIBS pullkeeper_aws_credentials)
 
 # Container credentials (ECS task roles, EKS Pod Identity) against a scripted HTTP client.
@@ -39,3 +39,13 @@ if(PULLKEEPER_PYTHON3)
   # The script exits 77 when botocore is not installed.
   set_tests_properties(aws_shared_config_parity PROPERTIES SKIP_RETURN_CODE 77)
 endif()
+
+# Role assumption and web identity against moto_server on 127.0.0.1 (skips when it is not
+# installed). One ctest for the whole binary, so moto starts once.
+add_executable(aws_sts_moto_test sts_moto_test.cc)
+target_include_directories(aws_sts_moto_test PRIVATE ${CMAKE_SOURCE_DIR}/tests)
+target_link_libraries(aws_sts_moto_test PRIVATE pullkeeper_aws_credentials pullkeeper_http
+  GTest::gtest GTest::gtest_main GTest::gmock)
+add_test(NAME aws_sts_moto_test COMMAND aws_sts_moto_test)
+set_tests_properties(aws_sts_moto_test PROPERTIES TIMEOUT 60 LABELS integration
+  SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
