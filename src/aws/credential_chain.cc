@@ -16,9 +16,11 @@
 namespace pullkeeper::aws {
 
 const char* const CredentialChain::kDefaultAdvice =
-    "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
-    "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the secret "
-    "aws-credentials; see README 'AWS credentials'";
+    "Give the pod a role (EKS: IAM roles for service accounts or Pod Identity; EC2: the "
+    "instance profile, with a metadata hop limit of 2), or set AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, or mount a credentials file and set AWS_SHARED_CREDENTIALS_FILE. "
+    "In the pullkeeper CronJob the keys come from the secret aws-credentials; see README "
+    "'AWS credentials'";
 
 namespace {
 

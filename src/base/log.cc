@@ -1,6 +1,7 @@
 #include "base/log.h"
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,11 +15,13 @@
 namespace pullkeeper::log {
 namespace {
 
+constexpr size_t kMaxRegisteredSecrets = 1024;
+
 struct State {
   std::mutex mutex;
   Options options;
   std::map<std::string, Level, std::less<>> component_levels;
-  std::vector<std::string> secrets;
+  std::deque<std::string> secrets;  // oldest first, at most kMaxRegisteredSecrets
   std::function<void(std::string_view)> test_sink;
   std::shared_ptr<spdlog::logger> stderr_logger;
 };
@@ -236,6 +239,9 @@ void RegisterSecret(std::string_view value) {
   for (const std::string& known : state.secrets) {
     if (known == value) return;
   }
+  // A long-running process registers the credentials of every refresh. The oldest are long
+  // expired, so forgetting them bounds memory and the cost of every Redact().
+  if (state.secrets.size() >= kMaxRegisteredSecrets) state.secrets.pop_front();
   state.secrets.emplace_back(value);
 }
 

@@ -85,6 +85,8 @@ inline void Error(std::string_view c, std::string_view m, std::initializer_list<
 
 // Registers a value that must never be printed (a token, key or password obtained at run
 // time). Values shorter than 6 bytes are ignored: redacting them would mangle ordinary text.
+// The newest 1024 distinct values are kept; older ones (expired credentials of earlier
+// refreshes) are forgotten.
 void RegisterSecret(std::string_view value);
 // Replaces every registered secret in `text` with "<redacted>".
 std::string Redact(std::string_view text);

@@ -386,9 +386,10 @@ TEST(DefaultChainMessage, NamesEverySourceTriedAndWhatToDo) {
           "credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
           "AWS_CONTAINER_CREDENTIALS_FULL_URI not set); EC2 instance metadata (no instance "
           "metadata service at http://169.254.169.254 (not on EC2?)). "
-          "Set AWS_ACCESS_KEY_ID and "
+          "Give the pod a role (EKS: IAM roles for service accounts or Pod Identity; EC2: the "
+          "instance profile, with a metadata hop limit of 2), or set AWS_ACCESS_KEY_ID and "
           "AWS_SECRET_ACCESS_KEY, or mount a credentials file and set "
-          "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob these come from the "
+          "AWS_SHARED_CREDENTIALS_FILE. In the pullkeeper CronJob the keys come from the "
           "secret aws-credentials; see README 'AWS credentials'",
           "$D", dir.path()));
 }

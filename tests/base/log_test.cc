@@ -1,5 +1,6 @@
 #include "base/log.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -67,6 +68,14 @@ TEST_F(LogTest, RegisteredSecretsNeverReachALine) {
   EXPECT_EQ(lines_[0].find("123456789012-auth-token"), std::string::npos) << lines_[0];
   EXPECT_NE(lines_[0].find("<redacted>"), std::string::npos);
   EXPECT_EQ(Redact("x 123456789012-auth-token y"), "x <redacted> y");
+}
+
+TEST_F(LogTest, OnlyTheNewestSecretsAreKeptSoMemoryStaysBounded) {
+  RegisterSecret("first-secret-registered");
+  for (int i = 0; i < 1100; ++i) RegisterSecret(fmt::format("rotated-secret-{:04}", i));
+  EXPECT_EQ(Redact("first-secret-registered"), "first-secret-registered");
+  EXPECT_EQ(Redact("rotated-secret-1099"), "<redacted>");
+  EXPECT_EQ(Redact("rotated-secret-0100"), "<redacted>");
 }
 
 TEST(LogParse, LevelsAndFormats) {
