@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <utility>
 
 #include "aws/aws_error.h"
@@ -100,17 +99,6 @@ std::string RequestUrl(const std::string& endpoint) {
   return path == std::string::npos ? endpoint + "/" : endpoint;
 }
 
-std::chrono::milliseconds BackoffCeiling(const RetryPolicy& retry, int attempt) {
-  std::chrono::milliseconds ceiling = retry.base_delay;
-  for (int i = 1; i < attempt && ceiling < retry.max_delay; ++i) ceiling *= 2;
-  return std::min(ceiling, retry.max_delay);
-}
-
-std::chrono::milliseconds FullJitter(std::chrono::milliseconds ceiling) {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  std::uniform_int_distribution<int64_t> delay(0, std::max<int64_t>(0, ceiling.count()));
-  return std::chrono::milliseconds(delay(engine));
-}
 
 Status GiveUp(const Status& last, int attempts, bool throttled) {
   StatusCode code = throttled ? StatusCode::kResourceExhausted : last.code();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "aws/credentials.h"
+#include "aws/retry.h"
 #include "aws/ecr_token_response.h"
 #include "aws/partitions.h"
 #include "base/clock.h"
@@ -43,16 +44,6 @@ class EcrApi {
   virtual StatusOr<std::vector<AuthorizationData>> GetAuthorizationToken(
       const EcrTokenRequest& request) = 0;
 };
-
-struct RetryPolicy {
-  int max_attempts = 4;
-  std::chrono::milliseconds base_delay{200};
-  std::chrono::milliseconds max_delay{std::chrono::seconds(5)};
-};
-
-// Returns a delay in [0, ceiling]. The default draws uniformly ("full jitter"), so that many
-// pullkeeper instances throttled at once do not retry in step; tests inject their own.
-using JitterFunction = std::function<std::chrono::milliseconds(std::chrono::milliseconds)>;
 
 // GetAuthorizationToken over HTTP. The endpoint is, in order: request.endpoint,
 // AWS_ENDPOINT_URL_ECR (AWS_ENDPOINT_URL_ECR_PUBLIC), AWS_ENDPOINT_URL (both skipped when

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <random>
 
 #include "aws/aws_error.h"
 #include "aws/partitions.h"
@@ -217,18 +216,6 @@ StatusOr<std::string> CredentialField(std::string_view credentials, std::string_
   return value;
 }
 
-std::chrono::milliseconds BackoffCeiling(const StsRetryPolicy& retry, int attempt) {
-  std::chrono::milliseconds ceiling = retry.base_delay;
-  for (int i = 1; i < attempt && ceiling < retry.max_delay; ++i) ceiling *= 2;
-  return std::min(ceiling, retry.max_delay);
-}
-
-std::chrono::milliseconds FullJitter(std::chrono::milliseconds ceiling) {
-  thread_local std::mt19937_64 engine{std::random_device{}()};
-  std::uniform_int_distribution<int64_t> delay(0, std::max<int64_t>(0, ceiling.count()));
-  return std::chrono::milliseconds(delay(engine));
-}
-
 // Role-specific advice for the codes where the generic hint in aws_error.cc would mislead.
 struct RoleErrorAdvice {
   const char* code;
@@ -328,7 +315,7 @@ struct HttpStsApi::RoleCall {
 };
 
 HttpStsApi::HttpStsApi(http::HttpClient& http, Clock& clock, const Environment& environment,
-                       StsRetryPolicy retry, StsJitterFunction jitter)
+                       RetryPolicy retry, JitterFunction jitter)
     : http_(http),
       clock_(clock),
       environment_(environment),

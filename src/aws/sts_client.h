@@ -14,6 +14,7 @@
 #include <string>
 
 #include "aws/credentials.h"
+#include "aws/retry.h"
 #include "base/clock.h"
 #include "base/environment.h"
 #include "base/status.h"
@@ -86,14 +87,8 @@ StatusOr<StsEndpoint> ResolveStsEndpointForCredentials(const std::string& region
 
 // Retries of AssumeRole and AssumeRoleWithWebIdentity: these run unattended inside the chain,
 // so a throttled or failing STS gets a few attempts with exponential backoff and full jitter.
-struct StsRetryPolicy {
-  int max_attempts = 3;
-  std::chrono::milliseconds base_delay{200};
-  std::chrono::milliseconds max_delay{std::chrono::seconds(2)};
-};
-
-// Returns a delay in [0, ceiling]; the default draws uniformly. Tests inject their own.
-using StsJitterFunction = std::function<std::chrono::milliseconds(std::chrono::milliseconds)>;
+inline constexpr RetryPolicy kStsRetryPolicy{3, std::chrono::milliseconds(200),
+                                             std::chrono::seconds(2)};
 
 // STS over HTTP: POST / with the Query-protocol form body, signed for service "sts".
 // GetCallerIdentity: one attempt, no retries (the caller is a person at a terminal).
@@ -115,7 +110,7 @@ using StsJitterFunction = std::function<std::chrono::milliseconds(std::chrono::m
 class HttpStsApi : public StsApi {
  public:
   HttpStsApi(http::HttpClient& http, Clock& clock, const Environment& environment,
-             StsRetryPolicy retry = {}, StsJitterFunction jitter = {});
+             RetryPolicy retry = kStsRetryPolicy, JitterFunction jitter = {});
 
   StatusOr<CallerIdentity> GetCallerIdentity(const std::string& region, const std::string& endpoint,
                                              const Credentials& credentials) override;
@@ -133,8 +128,8 @@ class HttpStsApi : public StsApi {
   http::HttpClient& http_;
   Clock& clock_;
   const Environment& environment_;
-  StsRetryPolicy retry_;
-  StsJitterFunction jitter_;
+  RetryPolicy retry_;
+  JitterFunction jitter_;
 };
 
 // Reads a GetCallerIdentityResponse document. kInternal when Arn or Account is missing.

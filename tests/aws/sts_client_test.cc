@@ -245,7 +245,7 @@ std::string StsError(std::string_view code, std::string_view message) {
 class HttpStsRoleTest : public HttpStsApiTest {
  protected:
   HttpStsRoleTest()
-      : role_api_(http_, clock_, environment_, StsRetryPolicy{},
+      : role_api_(http_, clock_, environment_, kStsRetryPolicy,
                   [](std::chrono::milliseconds ceiling) { return ceiling; }) {
     request_.role_arn = kRoleArn;
     request_.role_session_name = "pullkeeper-1";
