@@ -99,7 +99,6 @@ std::string RequestUrl(const std::string& endpoint) {
   return path == std::string::npos ? endpoint + "/" : endpoint;
 }
 
-
 Status GiveUp(const Status& last, int attempts, bool throttled) {
   StatusCode code = throttled ? StatusCode::kResourceExhausted : last.code();
   return Status(code, fmt::format("{}; gave up after {} attempts", last.message(), attempts));
