@@ -1,0 +1,85 @@
+// The state doctor examines: Kubernetes objects and AWS describe outputs, read from a directory
+// of `kubectl get -o json` / `aws ... describe-*` files (LoadSnapshotDirectory) or from a live
+// cluster and account. Objects are kept as parsed JSON: the checks read a few fields each, and
+// a typed model of every kind would be most of the Kubernetes API for no gain.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace pullkeeper::doctor {
+
+struct KubeObject {
+  std::string kind;  // "Pod", "Secret", "CronJob", "ExternalSecret", ...
+  std::string namespace_name;
+  std::string name;
+  nlohmann::json body;  // the whole object as the API server returned it
+  std::string origin;   // the file (and item index) or API path it came from, for evidence
+};
+
+// AWS describe outputs, as arrays of the objects the AWS CLI prints.
+struct AwsState {
+  nlohmann::json security_groups = nlohmann::json::array();  // SecurityGroups[]
+  nlohmann::json instances = nlohmann::json::array();        // Reservations[].Instances[]
+  nlohmann::json load_balancers = nlohmann::json::array();   // LoadBalancers[] (elbv2)
+  nlohmann::json target_groups = nlohmann::json::array();    // TargetGroups[]
+  // TargetHealthDescriptions[] of each describe-target-health output, with the file's
+  // TargetGroupArn when a user added one (that output has none of its own).
+  struct TargetHealth {
+    std::string target_group_arn;  // "" when unknown: match by port
+    nlohmann::json descriptions = nlohmann::json::array();
+  };
+  std::vector<TargetHealth> target_health;
+};
+
+class Snapshot {
+ public:
+  void Add(KubeObject object);
+  // Every object of `kind`, in the order added. Empty when none.
+  const std::vector<const KubeObject*>& OfKind(std::string_view kind) const;
+  // The object, or nullptr.
+  const KubeObject* Find(std::string_view kind, std::string_view namespace_name,
+                         std::string_view name) const;
+  // Whether any object of `kind` was read at all: a check about Secrets says nothing when the
+  // snapshot has no Secrets (the user did not dump them), rather than calling every one missing.
+  bool HasKind(std::string_view kind) const { return !OfKind(kind).empty(); }
+
+  AwsState& aws() { return aws_; }
+  const AwsState& aws() const { return aws_; }
+
+  // What was read but not used, e.g. {"not JSON": 2, "kind ConfigMap": 14}.
+  std::map<std::string, int>& skipped() { return skipped_; }
+  const std::map<std::string, int>& skipped() const { return skipped_; }
+
+ private:
+  std::map<std::string, std::vector<const KubeObject*>, std::less<>> by_kind_;
+  std::map<std::string, const KubeObject*, std::less<>> by_key_;  // "kind/ns/name"
+  std::vector<std::unique_ptr<KubeObject>> objects_;
+  AwsState aws_;
+  std::map<std::string, int> skipped_;
+};
+
+struct SnapshotOptions {
+  size_t max_file_bytes = size_t{1} << 30;  // a larger file is skipped and counted
+};
+
+// Reads every *.json file under `directory` (recursively), recognising each by content:
+// a Kubernetes List or <Kind>List with items, a single object with kind/metadata, or an AWS
+// CLI output by its top-level keys (SecurityGroups, Reservations, LoadBalancers, TargetGroups,
+// TargetHealthDescriptions). Files that are not JSON, truncated, too deep, too large or of an
+// unknown shape are counted in skipped(), never fatal. Errors: kInvalidArgument when
+// `directory` does not exist or is not a directory, kFailedPrecondition when it cannot be read.
+StatusOr<Snapshot> LoadSnapshotDirectory(const std::string& directory,
+                                         const SnapshotOptions& options = {});
+
+// Adds one file's parsed content to `snapshot`, as LoadSnapshotDirectory does for each file;
+// `origin` names it in evidence. Exposed for the fuzz target and live mode.
+void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin);
+
+}  // namespace pullkeeper::doctor
