@@ -29,6 +29,9 @@ struct AwsState {
   nlohmann::json instances = nlohmann::json::array();        // Reservations[].Instances[]
   nlohmann::json load_balancers = nlohmann::json::array();   // LoadBalancers[] (elbv2)
   nlohmann::json target_groups = nlohmann::json::array();    // TargetGroups[]
+  // Listeners[] of `aws elbv2 describe-listeners` (not in the list, but the only
+  // source of listener ports; without it lb-listener-closed has nothing to check).
+  nlohmann::json listeners = nlohmann::json::array();
   // TargetHealthDescriptions[] of each describe-target-health output, with the file's
   // TargetGroupArn when a user added one (that output has none of its own).
   struct TargetHealth {
@@ -72,7 +75,7 @@ struct SnapshotOptions {
 // Reads every *.json file under `directory` (recursively), recognising each by content:
 // a Kubernetes List or <Kind>List with items, a single object with kind/metadata, or an AWS
 // CLI output by its top-level keys (SecurityGroups, Reservations, LoadBalancers, TargetGroups,
-// TargetHealthDescriptions). Files that are not JSON, truncated, too deep, too large or of an
+// TargetHealthDescriptions, Listeners). Files that are not JSON, truncated, too deep, too large or of an
 // unknown shape are counted in skipped(), never fatal. Errors: kInvalidArgument when
 // `directory` does not exist or is not a directory, kFailedPrecondition when it cannot be read.
 StatusOr<Snapshot> LoadSnapshotDirectory(const std::string& directory,
