@@ -41,8 +41,14 @@ struct AwsState {
   std::vector<TargetHealth> target_health;
 };
 
+// Owns its objects; the pointers OfKind and Find return stay valid as long as the Snapshot,
+// including across moves (moving one is cheap: no object is copied). Not thread-safe for
+// writes; const access may be shared.
 class Snapshot {
  public:
+  // Adds `object`. An object already present (same kind, namespace and name, e.g. from
+  // `pods.json` and `all.json`) is replaced in place, so checks see each object once; the
+  // replacement is counted in skipped() as "duplicate <kind>".
   void Add(KubeObject object);
   // Every object of `kind`, in the order added. Empty when none.
   const std::vector<const KubeObject*>& OfKind(std::string_view kind) const;
@@ -62,7 +68,8 @@ class Snapshot {
 
  private:
   std::map<std::string, std::vector<const KubeObject*>, std::less<>> by_kind_;
-  std::map<std::string, const KubeObject*, std::less<>> by_key_;  // "kind/ns/name"
+  // "kind/ns/name"; mutable so that a later copy of the same object replaces the earlier one
+  std::map<std::string, KubeObject*, std::less<>> by_key_;
   std::vector<std::unique_ptr<KubeObject>> objects_;
   AwsState aws_;
   std::map<std::string, int> skipped_;
@@ -75,14 +82,16 @@ struct SnapshotOptions {
 // Reads every *.json file under `directory` (recursively), recognising each by content:
 // a Kubernetes List or <Kind>List with items, a single object with kind/metadata, or an AWS
 // CLI output by its top-level keys (SecurityGroups, Reservations, LoadBalancers, TargetGroups,
-// TargetHealthDescriptions, Listeners). Files that are not JSON, truncated, too deep, too large or of an
-// unknown shape are counted in skipped(), never fatal. Errors: kInvalidArgument when
+// TargetHealthDescriptions, Listeners). Files that are not JSON, truncated, too deep, too large,
+// unreadable or of an unknown shape, and objects of kinds no check reads, are counted in
+// skipped() with a reason ("not JSON", "kind ConfigMap"), never fatal. Files are read in path
+// order, so the same directory always gives the same snapshot. Errors: kInvalidArgument when
 // `directory` does not exist or is not a directory, kFailedPrecondition when it cannot be read.
 StatusOr<Snapshot> LoadSnapshotDirectory(const std::string& directory,
                                          const SnapshotOptions& options = {});
 
 // Adds one file's parsed content to `snapshot`, as LoadSnapshotDirectory does for each file;
-// `origin` names it in evidence. Exposed for the fuzz target and live mode.
+// `origin` names it in evidence. Exposed for the fuzz target and live mode. Never throws.
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin);
 
 }  // namespace pullkeeper::doctor
