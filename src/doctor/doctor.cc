@@ -196,7 +196,8 @@ std::string FormatReportText(const Report& report) {
 }
 
 std::string FormatReportJson(const Report& report) {
-  nlohmann::json findings = nlohmann::json::array();
+  // Ordered, so the keys read in the order of the interface.
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   for (const auto& finding : report.findings) {
     findings.push_back({
         {"id", finding.id},
@@ -212,9 +213,9 @@ std::string FormatReportJson(const Report& report) {
         {"advice", finding.advice},
     });
   }
-  nlohmann::json skipped = nlohmann::json::object();
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : report.skipped) skipped[reason] = count;
-  nlohmann::json json = {
+  nlohmann::ordered_json json = {
       {"now", FormatRfc3339(report.now)},
       {"findings", std::move(findings)},
       {"root_causes", report.root_causes},
