@@ -5,9 +5,11 @@
 namespace pullkeeper::cli {
 
 enum ExitCode : int {
-  kExitOk = 0,                 // every namespace is in sync
-  kExitPartialFailure = 1,     // some namespaces failed; the others were still written
-  kExitUsage = 2,              // bad flags, environment or configuration files
+  kExitOk = 0,                 // every namespace is in sync; doctor: no error finding
+  kExitPartialFailure = 1,     // some namespaces failed; the others were still written;
+                               // doctor: at least one finding is an error
+  kExitUsage = 2,              // bad flags, environment or configuration files; doctor: a
+                               // missing snapshot directory, a bad --now or duration
   kExitAwsFailure = 3,         // AWS credentials missing or rejected, or permission denied
   kExitKubernetesFailure = 4,  // cannot connect, authenticate or is forbidden at cluster level
 };

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
+#include "cli/doctor_command.h"
 #include "cli/exit_codes.h"
 #include "cli/sync_command.h"
 #include "cli/whoami_command.h"
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
   CLI::App* sync = pullkeeper::cli::AddSyncCommand(app, sync_flags);
   pullkeeper::cli::WhoamiCommandFlags whoami_flags;
   CLI::App* whoami = pullkeeper::cli::AddWhoamiCommand(app, whoami_flags);
+  pullkeeper::cli::DoctorCommandFlags doctor_flags;
+  CLI::App* doctor = pullkeeper::cli::AddDoctorCommand(app, doctor_flags);
 
   try {
     app.parse(argc, argv);
@@ -57,5 +60,6 @@ int main(int argc, char** argv) {
 
   if (sync->parsed()) return pullkeeper::cli::RunSyncCommand(sync_flags);
   if (whoami->parsed()) return pullkeeper::cli::RunWhoamiCommand(whoami_flags);
+  if (doctor->parsed()) return pullkeeper::cli::RunDoctorCommand(doctor_flags);
   return kExitUsage;
 }
