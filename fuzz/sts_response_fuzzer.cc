@@ -18,6 +18,14 @@ bool IsPrintable(std::string_view s) {
   return true;
 }
 
+// The parser's own words: a "secret" such as "<AssumeRo" that is part of an error's fixed
+// text is not a leak (the oracle once aborted on exactly that).
+constexpr std::string_view kFixedText =
+    "answer has no <AssumeRoleResult>; is the endpoint STS? answer has no <Credentials> "
+    "<AccessKeyId> <SecretAccessKey> <SessionToken> <Expiration> in <Credentials> is not an "
+    "RFC 3339 time holds whitespace or non-ASCII characters more than the expected answer of "
+    "bytes is too large for an AssumeRole answer (at most 65536)";
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -28,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The fields an error may have seen: anything between the secret tags.
     for (std::string_view tag : {"SecretAccessKey", "SessionToken"}) {
       std::string value = aws::XmlElementText(body, tag);
-      if (value.size() >= 8 && role.status().message().find(value) != std::string::npos) {
+      if (value.size() >= 8 && role.status().message().find(value) != std::string::npos &&
+          kFixedText.find(value) == std::string_view::npos) {
         std::abort();
       }
     }

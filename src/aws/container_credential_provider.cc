@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string_view>
@@ -14,6 +13,7 @@
 
 #include "base/bounded_json.h"
 #include "base/log.h"
+#include "base/small_file.h"
 
 namespace pullkeeper::aws {
 
@@ -28,7 +28,7 @@ constexpr const char* kTokenFileVariable = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FI
 constexpr int kAttempts = 3;
 constexpr std::chrono::seconds kRetryPause{1};
 // A token file is a JWT of about 1 KiB; anything much larger is the wrong file.
-constexpr std::streamsize kMaxTokenFileBytes = 16 * 1024;
+constexpr size_t kMaxTokenFileBytes = 16 * 1024;
 constexpr size_t kMaxQuotedMessage = 200;
 
 struct Endpoint {
@@ -36,8 +36,13 @@ struct Endpoint {
   const char* variable;  // the variable that named it, for messages
 };
 
-bool IsPlainUri(std::string_view uri) {
+bool IsPrintableWithoutSpaces(std::string_view uri) {
   return std::all_of(uri.begin(), uri.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+bool HasControlCharacter(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 std::string Lower(std::string_view text) {
@@ -88,7 +93,7 @@ bool IsAllowedPlainHttpHost(const std::string& host) {
 // user-set FULL_URI beside it is the stale one.
 StatusOr<Endpoint> ChooseEndpoint(const Environment& env) {
   if (auto relative = env.GetNonEmpty(kRelativeVariable)) {
-    if (relative->front() != '/' || !IsPlainUri(*relative)) {
+    if (relative->front() != '/' || !IsPrintableWithoutSpaces(*relative)) {
       return InvalidArgumentError(fmt::format(
           "{} must be a path starting with '/' (the agent sets it, e.g. /v2/credentials/<id>); "
           "unset it or fix the task definition",
@@ -103,11 +108,12 @@ StatusOr<Endpoint> ChooseEndpoint(const Environment& env) {
   std::string scheme = Lower(full->substr(0, full->find("://")));
   std::string host = HostOf(*full);
   std::string shown = http::RedactUrl(*full);
-  if ((scheme != "http" && scheme != "https") || host.empty() || !IsPlainUri(*full)) {
+  if ((scheme != "http" && scheme != "https") || host.empty() ||
+      !IsPrintableWithoutSpaces(*full)) {
     return InvalidArgumentError(fmt::format(
         "{} is not an http(s) URL with a host ({}); set it to the credentials endpoint, e.g. "
         "http://169.254.170.23/v1/credentials for EKS Pod Identity",
-        kFullVariable, IsPlainUri(shown) ? shown : "unprintable"));
+        kFullVariable, IsPrintableWithoutSpaces(shown) ? shown : "unprintable"));
   }
   if (scheme == "http" && !IsAllowedPlainHttpHost(host)) {
     return InvalidArgumentError(fmt::format(
@@ -134,17 +140,15 @@ Status CheckHeaderValue(std::string_view token, std::string_view origin) {
 StatusOr<std::optional<SecretString>> ReadAuthorization(const Environment& env) {
   if (auto path = env.GetNonEmpty(kTokenFileVariable)) {
     std::string origin = fmt::format("{} ({})", *path, kTokenFileVariable);
-    std::ifstream in(*path, std::ios::binary);
-    if (!in) {
+    StatusOr<std::string> read = ReadSmallFile(*path, kMaxTokenFileBytes);
+    if (!read.ok()) {
       return InvalidArgumentError(fmt::format(
           "cannot read the container authorization token file {}: {}; check the volume that "
           "holds it is mounted",
-          origin, std::strerror(errno)));
+          origin, read.status().message()));
     }
-    std::string token(kMaxTokenFileBytes + 1, '\0');
-    in.read(token.data(), kMaxTokenFileBytes + 1);
-    token.resize(static_cast<size_t>(in.gcount()));
-    if (token.size() > static_cast<size_t>(kMaxTokenFileBytes)) {
+    std::string token = *std::move(read);
+    if (token.size() > kMaxTokenFileBytes) {
       return InvalidArgumentError(fmt::format(
           "the container authorization token file {} is over {} bytes: not a token file", origin,
           kMaxTokenFileBytes));
@@ -210,6 +214,15 @@ StatusOr<Credentials> ParseAnswer(std::string_view body, const std::string& show
     return InternalError(
         fmt::format("{} answered JSON without a string AccessKeyId and SecretAccessKey", shown));
   }
+  // A line break would reach a request header and be refused there, far from the cause.
+  for (std::string_view value : {std::string_view(credentials.access_key_id),
+                                 std::string_view(credentials.secret_access_key.reveal()),
+                                 std::string_view(credentials.session_token.reveal())}) {
+    if (HasControlCharacter(value)) {
+      return InternalError(fmt::format(
+          "{} answered a key or token with a line break or another control character", shown));
+    }
+  }
   if (!expiration.empty()) {
     SystemTime at;
     if (!ParseRfc3339(expiration, &at)) {
@@ -233,6 +246,9 @@ StatusOr<Credentials> ContainerCredentialProvider::Resolve() {
   request.url = endpoint.url;
   request.timeout = kTimeout;
   request.connect_timeout = kTimeout;
+  // botocore never sends this request through a proxy: the agent is on this node or link,
+  // and a proxy would receive the authorization token (in clear text over http).
+  request.use_environment_proxy = false;
   request.headers = {{"Accept", "application/json"}};
   if (authorization) request.headers.emplace_back("Authorization", authorization->reveal());
 

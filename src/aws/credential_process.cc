@@ -31,6 +31,11 @@ constexpr size_t kStderrQuoted = 512;
 // What is read from a pipe after the program exited: whatever it wrote before, not more.
 constexpr size_t kMaxDrainBytes = 16 << 20;
 
+bool HasControlCharacter(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
 bool IsShlexWhitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // The words of a command line as Python's shlex.split(posix=True) gives them, which is what
@@ -129,6 +134,18 @@ std::optional<std::string> OptionalString(const nlohmann::json& json, const char
   if (it == json.end() || it->is_null()) return std::string();
   if (!it->is_string()) return std::nullopt;
   return it->get<std::string>();
+}
+
+// A program that fails after printing its credentials may repeat them on standard error
+// (debug output): whatever secret its standard output holds is registered before standard
+// error is quoted.
+void RegisterSecretsOfOutput(std::string_view output) {
+  nlohmann::json json = ParseBoundedJson(output);
+  if (json.is_discarded() || !json.is_object()) return;
+  for (const char* key : {"SecretAccessKey", "SessionToken"}) {
+    auto it = json.find(key);
+    if (it != json.end() && it->is_string()) log::RegisterSecret(it->get<std::string>());
+  }
 }
 
 // The last bytes of standard error, one line, redacted, shortened: it is diagnostic output of
@@ -322,6 +339,13 @@ StatusOr<Credentials> ParseCredentialProcessOutput(std::string_view output,
   if (credentials.access_key_id.empty()) return BadOutput(where, "has no string AccessKeyId");
   if (!secret || secret->empty()) return BadOutput(where, "has no string SecretAccessKey");
   if (!token) return BadOutput(where, "has a SessionToken that is not a string");
+  // A line break would reach a request header and be refused there, far from the cause.
+  for (std::string_view value : {std::string_view(credentials.access_key_id),
+                                 std::string_view(*secret), std::string_view(*token)}) {
+    if (HasControlCharacter(value)) {
+      return BadOutput(where, "has a key or token with a line break or another control character");
+    }
+  }
   credentials.secret_access_key = SecretString(std::move(*secret));
   credentials.session_token = SecretString(std::move(*token));
   std::optional<std::string> expiration = OptionalString(json, "Expiration");
@@ -361,7 +385,9 @@ StatusOr<Credentials> RunCredentialProcess(std::string_view command_line, std::s
         "{} cannot be started: {}; check the program exists, is executable and is on PATH", prefix,
         started.message()));
   }
-  switch (child.ReadAll(options.timeout, options.max_output_bytes)) {
+  Child::ReadEnd end = child.ReadAll(options.timeout, options.max_output_bytes);
+  if (end != Child::ReadEnd::kTooMuchOutput) RegisterSecretsOfOutput(child.stdout_text());
+  switch (end) {
     case Child::ReadEnd::kTimedOut:
       child.KillAndReap();
       return DeadlineExceededError(fmt::format("{} did not finish within {} ms and was killed; {}",

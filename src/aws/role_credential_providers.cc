@@ -4,16 +4,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <vector>
 
 #include "aws/container_credential_provider.h"
 #include "aws/region.h"
 #include "base/log.h"
+#include "base/small_file.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -24,6 +22,12 @@ constexpr int kMinDurationSeconds = 900;
 constexpr int kMaxDurationSeconds = 43200;
 // A projected service account token is about 1 KiB; STS accepts at most 20,000 characters.
 constexpr size_t kMaxTokenBytes = 64 * 1024;
+// Roles assumed one after another before the final one. Real chains have two or three; the
+// bound keeps a generated or hostile config (thousands of profiles, each the next one's
+// source) from exhausting the stack, since the chain is resolved by recursion.
+constexpr size_t kMaxRoleChainLength = 32;
+// Profile names listed when a source_profile does not exist.
+constexpr size_t kMaxProfilesListed = 20;
 
 // What one Resolve works with: the files are read once per Resolve, and the STS region is
 // the selected profile's for every hop, as botocore's single STS client creator does.
@@ -89,15 +93,13 @@ std::string DefaultSessionName(const Clock& clock) {
 // The token, read afresh: the kubelet replaces the file well before the token expires.
 StatusOr<SecretString> ReadTokenFile(const Setting& file) {
   std::string at = fmt::format("web identity token file {} (from {})", file.value, file.from);
-  std::ifstream in(file.value, std::ios::binary);
-  if (!in) {
+  StatusOr<std::string> read = ReadSmallFile(file.value, kMaxTokenBytes);
+  if (!read.ok()) {
     return FailedPreconditionError(fmt::format(
         "cannot read {}: {}; check that the service account token volume is mounted there", at,
-        std::strerror(errno)));
+        read.status().message()));
   }
-  std::string token(kMaxTokenBytes + 1, '\0');
-  in.read(token.data(), static_cast<std::streamsize>(token.size()));
-  token.resize(static_cast<size_t>(in.gcount()));
+  std::string token = *std::move(read);
   if (token.size() > kMaxTokenBytes) {
     return FailedPreconditionError(
         fmt::format("{} is larger than {} bytes; it is not a token", at, kMaxTokenBytes));
@@ -232,9 +234,12 @@ StatusOr<Credentials> FromSourceProfile(const Resolution& r, const std::string& 
                                         const Setting& source, std::vector<std::string>* visited) {
   const std::string& name = source.value;
   if (!r.config.HasProfile(name)) {
-    return InvalidArgumentError(
-        fmt::format("{}: source_profile '{}' does not exist; profiles that exist: {}", source.from,
-                    name, fmt::join(r.config.ProfileNames(), ", ")));
+    std::vector<std::string> names = r.config.ProfileNames();
+    bool cut = names.size() > kMaxProfilesListed;
+    if (cut) names.resize(kMaxProfilesListed);
+    return InvalidArgumentError(fmt::format(
+        "{}: source_profile '{}' does not exist; profiles that exist: {}{}", source.from, name,
+        fmt::join(names, ", "), cut ? ", ..." : ""));
   }
   bool seen = std::find(visited->begin(), visited->end(), name) != visited->end();
   if (seen) {
@@ -247,6 +252,13 @@ StatusOr<Credentials> FromSourceProfile(const Resolution& r, const std::string& 
         "{}: source_profile '{}' makes a loop ({} -> {}); end the chain at a profile with keys or "
         "a credential_source",
         source.from, name, fmt::join(*visited, " -> "), name));
+  }
+  if (visited->size() >= kMaxRoleChainLength) {
+    return InvalidArgumentError(fmt::format(
+        "{}: source_profile '{}' would make a role chain longer than {} profiles (it starts {} "
+        "-> ...); end the chain sooner at a profile with keys or a credential_source",
+        source.from, name, kMaxRoleChainLength, fmt::join(visited->begin(), visited->begin() + 3,
+                                                          " -> ")));
   }
   visited->push_back(name);
   if (HasStaticKeys(r.config, name) || !HasRoleConfig(r.config, name)) {

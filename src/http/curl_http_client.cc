@@ -229,6 +229,7 @@ StatusOr<Response> CurlHttpClient::Send(const Request& request) {
   HeaderSink header_sink{&response.headers, &response.body};
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &header_sink);
   // Proxies come only from the environment variables libcurl already honours.
+  if (!request.use_environment_proxy) curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
 
   if (!tls_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls_.ca_file.c_str());
   if (!tls_.ca_pem.empty()) SetBlob(curl, CURLOPT_CAINFO_BLOB, tls_.ca_pem);

@@ -25,6 +25,9 @@ struct Request {
   std::string body;
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  // false: connect directly even when http_proxy, https_proxy or ALL_PROXY is set (for
+  // link-local agents that a proxy cannot reach and must not see the token of).
+  bool use_environment_proxy = true;
 };
 
 struct Response {

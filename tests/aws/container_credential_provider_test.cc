@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <memory>
@@ -186,6 +187,15 @@ TEST_F(ContainerTest, SendsTheTokenFileContentReadAtEveryCall) {
   EXPECT_EQ(log::Redact(kAuthToken), "<redacted>");
 }
 
+// Like botocore: an http_proxy or ALL_PROXY meant for the internet must not receive the token.
+TEST_F(ContainerTest, AsksForADirectConnectionWhateverProxyIsConfigured) {
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", kAuthToken);
+  http_.Respond(200, CredentialsJson());
+  ASSERT_TRUE(Resolve().ok());
+  EXPECT_FALSE(http_.last_request().use_environment_proxy);
+}
+
 TEST_F(ContainerTest, SendsTheTokenVariableWhenThereIsNoFile) {
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds");
   env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Basic dGhlLXZhcmlhYmxlLXRva2Vu");
@@ -248,6 +258,30 @@ TEST_F(ContainerTest, MissingTokenFileNamesTheVariableAndPath) {
   EXPECT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(credentials.status().message(),
               HasSubstr("/nonexistent/pullkeeper/token (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)"));
+}
+
+TEST_F(ContainerTest, FifoAsTokenFileIsRefusedInsteadOfBlockingForEver) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::string path = dir.Path("token");
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path);
+  StatusOr<Credentials> credentials = Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(credentials.status().message(), HasSubstr("not a regular file"));
+  EXPECT_TRUE(http_.requests().empty());
+}
+
+TEST_F(ContainerTest, DirectoryAsTokenFileIsCalledADirectoryNotEmpty) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("mount/token", kAuthToken);
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.23/v1/credentials");
+  env_.Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir.Path("mount"));
+  StatusOr<Credentials> credentials = Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(credentials.status().message(), HasSubstr("is a directory"));
 }
 
 TEST_F(ContainerTest, RetriesTransientFailuresLikeBotocore) {
@@ -332,6 +366,17 @@ TEST_P(ContainerAnswer, MapsToACodeAndSaysWhy) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, ContainerAnswer, ::testing::ValuesIn(kAnswers),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(ContainerTest, KeyWithALineBreakIsRefusedHereNotLaterAsABadHeader) {
+  env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds");
+  http_.Respond(200, R"({"AccessKeyId":"ASIA\r\nX-Injected: 1","SecretAccessKey":")" +
+                         std::string(kSecret) + R"("})");
+  StatusOr<Credentials> credentials = Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kInternal);
+  EXPECT_THAT(credentials.status().message(),
+              HasSubstr("answered a key or token with a line break or another control character"));
+  EXPECT_THAT(credentials.status().message(), Not(HasSubstr(kSecret)));
+}
 
 TEST_F(ContainerTest, TokenAndExpirationAreOptional) {
   env_.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds");

@@ -138,6 +138,14 @@ const BadOutputCase kBadOutputs[] = {
      "Expiration that is not an RFC 3339 time"},
     {"ExpirationNumber", Output(R"(, "Expiration": 1764860548)"),
      "Expiration that is not a string"},
+    {"LineBreakInKeyId",
+     std::string(R"({"Version":1,"AccessKeyId":"ASIA\r\nX-Injected: 1","SecretAccessKey":")") +
+         kSecret + "\"}",
+     "has a key or token with a line break or another control character"},
+    {"TrailingNewlineInSecret",
+     std::string(R"({"Version":1,"AccessKeyId":"ASIA","SecretAccessKey":")") + kSecret +
+         "\\n\"}",
+     "has a key or token with a line break or another control character"},
 };
 
 class ParseCredentialProcessOutputErrors : public ::testing::TestWithParam<BadOutputCase> {};
@@ -229,6 +237,21 @@ TEST_F(RunCredentialProcessTest, NonZeroExitReportsStatusAndRedactedStandardErro
                 ") exited with status 3; its standard error says \"first line SSO session "
                 "expired; <redacted>\"");
   EXPECT_THAT(credentials.status().message(), Not(HasSubstr("hunter2-arg")));
+}
+
+TEST_F(RunCredentialProcessTest, FailureAfterPrintingCredentialsHidesThemInStandardError) {
+  ASSERT_TRUE(dir_.ok());
+  const std::string secret = "printedThenFailedSecret/K7MDENG/bPxRfi";
+  const std::string token = "printedThenFailedSessionTokenEXAMPLE";
+  std::string path = Script(
+      "echo-then-fail",
+      "echo '{\"Version\":1,\"AccessKeyId\":\"ASIAPROC\",\"SecretAccessKey\":\"" + secret +
+          "\",\"SessionToken\":\"" + token + "\"}'\n"
+          "echo \"debug: secret " + secret + " token " + token + "\" >&2\nexit 1\n");
+  StatusOr<Credentials> credentials = Run(path);
+  EXPECT_EQ(credentials.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(credentials.status().message(),
+              HasSubstr("its standard error says \"debug: secret <redacted> token <redacted>\""));
 }
 
 TEST_F(RunCredentialProcessTest, LongStandardErrorIsCutToItsEnd) {

@@ -1,7 +1,9 @@
 #include "aws/role_credential_providers.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <map>
 #include <memory>
@@ -174,6 +176,34 @@ TEST_F(RoleChainTest, AssumesTheRoleWithTheSourceProfilesKeys) {
   EXPECT_EQ(StsCalls()[0]["RoleArn"], kRole2);
   EXPECT_EQ(StsCalls()[0]["RoleSessionName"], "pullkeeper-1764860548");
   EXPECT_EQ(StsCalls()[0].count("DurationSeconds"), 0u);
+}
+
+// Resolved by recursion: ten thousand hops overflowed the stack before any STS call.
+TEST_F(RoleChainTest, AChainOfThousandsOfProfilesIsRefusedBeforeAnyStsCall) {
+  CredentialsFile(kBaseKeys);
+  std::string config;
+  for (int i = 0; i < 10000; ++i) {
+    config += fmt::format("[profile p{}]\nrole_arn = {}\nsource_profile = {}\n", i, kRole1,
+                          i == 9999 ? std::string("base") : fmt::format("p{}", i + 1));
+  }
+  Config(config);
+  auto credentials = Resolve("p0");
+  EXPECT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(credentials.status().message(),
+              HasSubstr("source_profile 'p32' would make a role chain longer than 32 profiles "
+                        "(it starts p0 -> p1 -> p2 -> ...)"));
+  EXPECT_TRUE(sts_.requests().empty());
+}
+
+TEST_F(RoleChainTest, AMissingSourceProfileListsOnlyTheFirstProfileNames) {
+  std::string config = "[profile deploy]\nrole_arn = " + std::string(kRole1) +
+                       "\nsource_profile = nope\n";
+  for (int i = 0; i < 1000; ++i) config += fmt::format("[profile q{:04}]\nregion = us-east-1\n", i);
+  Config(config);
+  auto credentials = Resolve("deploy");
+  EXPECT_EQ(credentials.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(credentials.status().message(), HasSubstr("q0018, ..."));
+  EXPECT_LT(credentials.status().message().size(), 600u);
 }
 
 TEST_F(RoleChainTest, FollowsATwoHopChainSigningEachHopWithThePreviousCredentials) {
@@ -439,6 +469,19 @@ TEST_F(RoleChainTest, WebIdentityTokenFileProblemsNameTheFileAndTheVariable) {
   EXPECT_THAT(missing.status().message(),
               HasSubstr(D("cannot read web identity token file $D/missing (from "
                           "AWS_WEB_IDENTITY_TOKEN_FILE): No such file or directory")));
+  EXPECT_TRUE(sts_.requests().empty());
+}
+
+TEST_F(RoleChainTest, WebIdentityTokenFileThatIsAFifoFailsInsteadOfHanging) {
+  env_.Set("AWS_ROLE_ARN", kRole1);
+  std::string path = dir_.Path("token");
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  env_.Set("AWS_WEB_IDENTITY_TOKEN_FILE", path);
+  auto credentials = Resolve();
+  EXPECT_EQ(credentials.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(credentials.status().message(),
+              HasSubstr(D("cannot read web identity token file $D/token (from "
+                          "AWS_WEB_IDENTITY_TOKEN_FILE): it is not a regular file")));
   EXPECT_TRUE(sts_.requests().empty());
 }
 
