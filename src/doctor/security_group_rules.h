@@ -28,6 +28,10 @@ struct TrafficSource {
   // Whether a rule's block holds the sender's addresses; unset means no block does (as for
   // traffic known only by its groups).
   std::function<Admission(const IpCidr& block)> judge_block;
+  // Whether `blocks` together hold every address the sender uses, when no one of them does
+  // (one rule per subnet); unset means never. Used across rules and groups by the callers
+  // that combine verdicts, since one rule alone cannot see the others.
+  std::function<bool(const std::vector<IpCidr>& blocks)> blocks_hold_sender;
 };
 
 struct Traffic {
