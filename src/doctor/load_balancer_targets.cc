@@ -321,9 +321,14 @@ std::string TargetsReview::BlockedAdvice(const TargetResult& first) const {
   std::string lb_group = Printable(lb_.group_ids.front(), 100);
   std::string target_group = Printable(first.group_ids.front(), 100);
   for (const RuleSource& source : first.sources) {
-    if (source.kind != RuleSourceKind::kGroup) continue;
-    // The targets already admit this group on the port: most often the one meant for the
-    // load balancer, so attaching it is the smallest repair.
+    // A group the targets admit on the port is most often the one meant for the load
+    // balancer, so attaching it is the smallest repair; but not the targets' own group (a
+    // self-reference): putting that on the load balancer is how the outage began.
+    if (source.kind != RuleSourceKind::kGroup ||
+        std::find(first.group_ids.begin(), first.group_ids.end(), source.source) !=
+            first.group_ids.end()) {
+      continue;
+    }
     return fmt::format(
         "attach the group the targets admit, {}, to the load balancer: aws elbv2 "
         "set-security-groups --load-balancer-arn {} --security-groups {} (the list replaces "

@@ -106,8 +106,10 @@ class SourceCollector {
       Add(RuleSourceKind::kGroup, *id,
           Includes(source_.group_ids, *id) ? Admission::kYes : Admission::kNo);
     } else if (const std::string* name = StringField(pair, "GroupName")) {
-      Add(RuleSourceKind::kGroup, *name,
-          Includes(source_.group_names, *name) ? Admission::kYes : Admission::kNo);
+      Admission admission = Includes(source_.group_names, *name) ? Admission::kYes
+                            : Includes(source_.group_names, "")  ? Admission::kCannotTell
+                                                                 : Admission::kNo;
+      Add(RuleSourceKind::kGroup, *name, admission);
     } else {
       Add(RuleSourceKind::kUnreadable, "a source group without GroupId", Admission::kCannotTell);
     }

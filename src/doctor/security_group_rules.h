@@ -23,7 +23,8 @@ enum class Admission {
 // Where the traffic comes from, in the terms rules use.
 struct TrafficSource {
   std::vector<std::string> group_ids;  // the security groups the sender carries
-  // Their names, for rules that name a group without an id (default VPCs).
+  // Their names, for rules that name a group without an id (default VPCs); "" stands for a
+  // group whose name is unknown, which such a rule might name.
   std::vector<std::string> group_names;
   // Whether a rule's block holds the sender's addresses; unset means no block does (as for
   // traffic known only by its groups).

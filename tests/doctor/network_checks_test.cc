@@ -342,6 +342,20 @@ TEST_F(NetworkChecksTest, AHealthCheckPortTheTargetsDoNotAdmitIsUnreachable) {
   EXPECT_THAT(findings[0].message, HasSubstr("target or health-check port"));
 }
 
+TEST_F(NetworkChecksTest, NeverAdvisesPuttingTheTargetsOwnGroupOnTheLoadBalancer) {
+  aws().listeners = json::array();
+  aws().load_balancers[0]["SecurityGroups"] = {"sg-0alb"};
+  SetAppRules(R"([{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-0app"}]}])");
+  std::vector<Finding> findings = Run();
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_THAT(findings[0].evidence[0], HasSubstr("admit only sg-0app (salon-app) (all traffic)"));
+  EXPECT_THAT(findings[0].advice,
+              HasSubstr("admit the load balancer's group sg-0alb (salon-alb) on tcp/30080 in the "
+                        "targets' group sg-0app (salon-app): aws ec2 "
+                        "authorize-security-group-ingress --group-id sg-0app --protocol tcp "
+                        "--port 30080 --source-group sg-0alb"));
+}
+
 TEST_F(NetworkChecksTest, AHealthCheckPortInsideTheAdmittedRangeIsFine) {
   Heal();
   aws().target_groups[0]["HealthCheckPort"] = "30081";

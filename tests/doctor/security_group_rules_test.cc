@@ -194,6 +194,17 @@ TEST(EvaluateIngress, CannotTellWhenTheGroupHasNoReadableRules) {
   }
 }
 
+TEST(EvaluateIngress, CannotTellWhetherARuleNamesAGroupWhoseNameIsUnknown) {
+  json group = json::parse(R"({"IpPermissions": [{"IpProtocol": "tcp", "FromPort": 80,
+      "ToPort": 80, "UserIdGroupPairs": [{"GroupName": "legacy-lb"}]}]})");
+  TrafficSource source;
+  source.group_ids = {"sg-0alb", "sg-0lost"};
+  source.group_names = {"salon-alb"};
+  EXPECT_EQ(EvaluateIngress(group, Traffic{"tcp", 80}, source).admission, Admission::kNo);
+  source.group_names.push_back("");  // sg-0lost's name is not in the snapshot
+  EXPECT_EQ(EvaluateIngress(group, Traffic{"tcp", 80}, source).admission, Admission::kCannotTell);
+}
+
 TEST(EvaluateIngress, MakesQuotedSourcesPrintable) {
   json group = {{"IpPermissions",
                  {{{"IpProtocol", "tcp"},
