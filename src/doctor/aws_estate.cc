@@ -286,7 +286,7 @@ void AwsEstate::AssignTargetHealth() {
     }
     if (arns.size() > 1) {
       // Which group the output came from is a guess; a guess would blame the wrong rules.
-      for (const std::string& arn : arns) ambiguous_[arn] = true;
+      ambiguous_.insert(arns.begin(), arns.end());
       continue;
     }
     for (const std::string& arn : arns) {

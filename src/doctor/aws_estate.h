@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -107,7 +108,7 @@ class AwsEstate {
   std::map<std::string, const nlohmann::json*, std::less<>> instances_;
   std::map<std::string, AddressOwner, std::less<>> address_owners_;
   std::map<std::string, std::vector<const nlohmann::json*>, std::less<>> target_health_;
-  std::map<std::string, bool, std::less<>> ambiguous_;
+  std::set<std::string, std::less<>> ambiguous_;  // target groups an output fits with another
 };
 
 }  // namespace pullkeeper::doctor
