@@ -481,7 +481,8 @@ TEST_F(NetworkChecksTest, Ipv6RulesOpenOnlyDualStackListeners) {
   aws().target_health.clear();
   Heal();
   aws().security_groups[0]["IpPermissions"] = json::parse(R"([
-      {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 443, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])");
+      {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 443,
+       "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}])");
   EXPECT_THAT(RunIds(), ElementsAre("lb-listener-closed:LoadBalancer/salon-alb error"));
   aws().load_balancers[0]["IpAddressType"] = "dualstack";
   EXPECT_THAT(RunIds(), IsEmpty());
@@ -494,7 +495,8 @@ TEST_F(NetworkChecksTest, ATcpUdpListenerNeedsOnlyOneOfItsTransports) {
   Heal();
   aws().listeners = {Listener(kAlbArn, 53, "TCP_UDP")};
   aws().security_groups[0]["IpPermissions"] = json::parse(R"([
-      {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])");
+      {"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
+       "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])");
   EXPECT_THAT(RunIds(), IsEmpty());
   aws().security_groups[0]["IpPermissions"] = json::array();
   std::vector<Finding> findings = Run();
