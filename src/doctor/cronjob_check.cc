@@ -10,6 +10,7 @@
 #include <set>
 
 #include "doctor/cron_schedule.h"
+#include "doctor/internal/job_history.h"
 #include "doctor/internal/json_fields.h"
 #include "doctor/internal/workload_checks.h"
 #include "doctor/pod_template.h"
@@ -20,193 +21,6 @@ namespace {
 constexpr size_t kFailedJobsShown = 3;
 constexpr size_t kPodsShownPerJob = 2;
 constexpr size_t kEventsShown = 5;
-
-enum class JobState { kRunning, kSucceeded, kFailed };
-
-struct JobView {
-  const KubeObject* job = nullptr;
-  JobState state = JobState::kRunning;
-  std::optional<SystemTime> started;   // creationTimestamp, else status.startTime
-  std::optional<SystemTime> finished;  // completionTime, or when the final condition was set
-  std::string reason;                  // of the Failed condition
-  std::string message;
-
-  std::optional<SystemTime> time() const { return finished ? finished : started; }
-};
-
-JobView ViewJob(const KubeObject& job) {
-  JobView view;
-  view.job = &job;
-  const nlohmann::json& status = Field(job.body, "status");
-  view.started = TimeField(Field(job.body, "metadata"), "creationTimestamp");
-  if (!view.started) view.started = TimeField(status, "startTime");
-  const nlohmann::json& failed = Condition(job.body, "Failed");
-  const nlohmann::json& complete = Condition(job.body, "Complete");
-  if (StringField(failed, "status") == "True") {
-    view.state = JobState::kFailed;
-    view.finished = TimeField(failed, "lastTransitionTime");
-    view.reason = OneLine(StringField(failed, "reason"), 100);
-    view.message = OneLine(StringField(failed, "message"));
-  } else if (StringField(complete, "status") == "True" ||
-             (IntField(status, "succeeded").value_or(0) > 0 &&
-              Field(status, "completionTime").is_string())) {
-    // Clusters before Kubernetes 1.12 wrote no Complete condition, only the counters.
-    view.state = JobState::kSucceeded;
-    view.finished = TimeField(status, "completionTime");
-    if (!view.finished) view.finished = TimeField(complete, "lastTransitionTime");
-  }
-  return view;
-}
-
-bool NewestFirst(const JobView& a, const JobView& b) {
-  if (a.time() != b.time()) return a.time() > b.time();
-  return a.job->name > b.job->name;  // CronJob Jobs are named for their scheduled minute
-}
-
-std::string Key(std::string_view namespace_name, std::string_view name) {
-  return fmt::format("{}/{}", namespace_name, name);
-}
-
-struct Event {
-  std::string object;  // "Pod infra/x"
-  std::string type;
-  std::string reason;
-  std::string message;
-  int64_t count = 1;
-  std::optional<SystemTime> last_seen;
-};
-
-// Events as core/v1 (involvedObject, message, count, lastTimestamp) or events.k8s.io/v1
-// (regarding, note, deprecatedCount or series) write them.
-Event ViewEvent(const KubeObject& event, std::string* involved_key) {
-  const nlohmann::json& body = event.body;
-  const nlohmann::json* involved = &Field(body, "involvedObject");
-  if (!involved->is_object()) involved = &Field(body, "regarding");
-  std::string kind = StringField(*involved, "kind");
-  std::string ns = StringField(*involved, "namespace");
-  if (ns.empty()) ns = event.namespace_name;
-  std::string name = StringField(*involved, "name");
-  *involved_key = fmt::format("{}/{}", kind, Key(ns, name));
-  Event view;
-  view.object = Describe(kind, ns, name);
-  view.type = OneLine(StringField(body, "type"), 40);
-  view.reason = OneLine(StringField(body, "reason"), 100);
-  std::string message = StringField(body, "message");
-  view.message = OneLine(message.empty() ? StringField(body, "note") : message);
-  std::optional<int64_t> count = IntField(body, "count");
-  if (!count) count = IntField(body, "deprecatedCount");
-  if (!count) count = IntField(Field(body, "series"), "count");
-  view.count = count.value_or(1);
-  view.last_seen = TimeField(body, "lastTimestamp");
-  if (!view.last_seen) view.last_seen = TimeField(Field(body, "series"), "lastObservedTime");
-  if (!view.last_seen) view.last_seen = TimeField(body, "eventTime");
-  if (!view.last_seen) view.last_seen = TimeField(body, "deprecatedLastTimestamp");
-  if (!view.last_seen) view.last_seen = TimeField(body, "firstTimestamp");
-  return view;
-}
-
-// Jobs by owning CronJob, Pods by Job and Warning Events by object, read once per run.
-struct Related {
-  std::map<std::string, std::vector<JobView>> jobs_by_cronjob;        // "ns/name"
-  std::map<std::string, std::vector<const KubeObject*>> pods_by_job;  // "ns/name"
-  std::map<std::string, std::vector<Event>> warnings_by_object;       // "Kind/ns/name"
-};
-
-std::string OwnerName(const KubeObject& object, std::string_view owner_kind) {
-  for (const nlohmann::json& owner :
-       ArrayField(Field(object.body, "metadata"), "ownerReferences")) {
-    if (StringField(owner, "kind") == owner_kind) return StringField(owner, "name");
-  }
-  return "";
-}
-
-Related ReadRelated(const Snapshot& snapshot) {
-  Related related;
-  for (const KubeObject* job : snapshot.OfKind("Job")) {
-    std::string cronjob = OwnerName(*job, "CronJob");
-    if (!cronjob.empty()) {
-      related.jobs_by_cronjob[Key(job->namespace_name, cronjob)].push_back(ViewJob(*job));
-    }
-  }
-  for (auto& [key, jobs] : related.jobs_by_cronjob) {
-    std::sort(jobs.begin(), jobs.end(), NewestFirst);
-  }
-  for (const KubeObject* pod : snapshot.OfKind("Pod")) {
-    const nlohmann::json& labels = Path(pod->body, {"metadata", "labels"});
-    std::string job = OwnerName(*pod, "Job");
-    if (job.empty()) job = StringField(labels, "batch.kubernetes.io/job-name");
-    if (job.empty()) job = StringField(labels, "job-name");
-    if (!job.empty()) related.pods_by_job[Key(pod->namespace_name, job)].push_back(pod);
-  }
-  for (auto& [key, pods] : related.pods_by_job) {
-    std::sort(pods.begin(), pods.end(),
-              [](const KubeObject* a, const KubeObject* b) { return a->name < b->name; });
-  }
-  for (const KubeObject* event : snapshot.OfKind("Event")) {
-    if (StringField(event->body, "type") != "Warning") continue;
-    std::string involved;
-    Event view = ViewEvent(*event, &involved);
-    related.warnings_by_object[involved].push_back(std::move(view));
-  }
-  return related;
-}
-
-// "container refresh terminated: Error (exit code 255): Unable to locate credentials"
-void AddContainerStates(const KubeObject& pod, std::vector<std::string>& evidence) {
-  const nlohmann::json& status = Field(pod.body, "status");
-  std::string pod_name = Describe(pod);
-  if (StringField(status, "phase") == "Failed" && Field(status, "reason").is_string()) {
-    evidence.push_back(fmt::format("{} failed: {}: {}", pod_name,
-                                   OneLine(StringField(status, "reason"), 100),
-                                   OneLine(StringField(status, "message"))));
-  }
-  for (const char* list : {"initContainerStatuses", "containerStatuses"}) {
-    for (const nlohmann::json& container : ArrayField(status, list)) {
-      std::string name = OneLine(StringField(container, "name"), 253);
-      const nlohmann::json& waiting = Path(container, {"state", "waiting"});
-      std::string waiting_reason = StringField(waiting, "reason");
-      if (waiting.is_object() && waiting_reason != "ContainerCreating" &&
-          waiting_reason != "PodInitializing") {
-        evidence.push_back(fmt::format("{} container {} waiting: {}: {}", pod_name, name,
-                                       OneLine(waiting_reason, 100),
-                                       OneLine(StringField(waiting, "message"))));
-      }
-      for (const char* state : {"state", "lastState"}) {
-        const nlohmann::json& terminated = Path(container, {state, "terminated"});
-        int64_t exit_code = IntField(terminated, "exitCode").value_or(0);
-        if (!terminated.is_object() || exit_code == 0) continue;
-        evidence.push_back(fmt::format("{} container {} {}terminated: {} (exit code {}): {}",
-                                       pod_name, name,
-                                       std::string_view(state) == "lastState" ? "last " : "",
-                                       OneLine(StringField(terminated, "reason"), 100), exit_code,
-                                       OneLine(StringField(terminated, "message"))));
-        break;  // the current termination, else the last one: not both
-      }
-    }
-  }
-}
-
-void AddWarnings(const Related& related, const std::vector<std::string>& keys,
-                 std::vector<std::string>& evidence) {
-  std::vector<const Event*> events;
-  for (const std::string& key : keys) {
-    auto it = related.warnings_by_object.find(key);
-    if (it == related.warnings_by_object.end()) continue;
-    for (const Event& event : it->second) events.push_back(&event);
-  }
-  std::sort(events.begin(), events.end(), [](const Event* a, const Event* b) {
-    return std::tie(a->last_seen, a->object, a->reason, a->message) >
-           std::tie(b->last_seen, b->object, b->reason, b->message);
-  });
-  std::set<std::string> shown;
-  for (const Event* event : events) {
-    if (shown.size() == kEventsShown) break;
-    std::string seen = event->last_seen ? ", last " + FormatRfc3339(*event->last_seen) : "";
-    std::string line = fmt::format("Event on {}: Warning {} ({}x{}): {}", event->object,
-                                   event->reason, event->count, seen, event->message);
-    if (shown.insert(line).second) evidence.push_back(line);
-  }
-}
 
 std::string Time(const std::optional<SystemTime>& time) {
   return time ? FormatRfc3339(*time) : "none";
@@ -367,8 +181,8 @@ std::vector<const JobView*> JobsToShow(const CronJobReading& reading, const Verd
 }
 
 void AddEvidence(const CronJobReading& reading, const Verdict& verdict,
-                 const std::vector<const JobView*>& shown, const Related& related, SystemTime now,
-                 Finding& finding) {
+                 const std::vector<const JobView*>& shown, const JobHistory& history,
+                 SystemTime now, Finding& finding) {
   std::vector<std::string>& evidence = finding.evidence;
   const nlohmann::json& status = Field(reading.cronjob->body, "status");
   evidence.push_back(ScheduleLine(reading, now));
@@ -382,8 +196,7 @@ void AddEvidence(const CronJobReading& reading, const Verdict& verdict,
     evidence.push_back(
         fmt::format("runs due after the last success: {} and {}", Time(first), Time(second)));
   }
-  std::vector<std::string> event_keys = {
-      fmt::format("CronJob/{}", Key(reading.ns, reading.cronjob->name))};
+  std::vector<ObjectRef> event_objects = {{"CronJob", reading.ns, reading.cronjob->name}};
   for (const JobView* job : shown) {
     std::string name = Describe(*job->job);
     if (job->state == JobState::kFailed) {
@@ -394,21 +207,23 @@ void AddEvidence(const CronJobReading& reading, const Verdict& verdict,
       evidence.push_back(
           fmt::format("{} started at {} and has not finished", name, Time(job->started)));
     }
-    event_keys.push_back(fmt::format("Job/{}", Key(reading.ns, job->job->name)));
-    auto pods = related.pods_by_job.find(Key(reading.ns, job->job->name));
-    if (pods == related.pods_by_job.end()) continue;
-    for (size_t i = 0; i < pods->second.size() && i < kPodsShownPerJob; ++i) {
-      AddContainerStates(*pods->second[i], evidence);
-      event_keys.push_back(fmt::format("Pod/{}", Key(reading.ns, pods->second[i]->name)));
+    event_objects.push_back({"Job", reading.ns, job->job->name});
+    const std::vector<const KubeObject*>& pods = history.PodsOf(reading.ns, job->job->name);
+    for (size_t i = 0; i < pods.size() && i < kPodsShownPerJob; ++i) {
+      AddPodFailureLines(*pods[i], evidence);
+      event_objects.push_back({"Pod", reading.ns, pods[i]->name});
+      // A refresher that cannot pull its own image fails too.
       finding.possible_causes.push_back(
-          FindingId(checks::kImagePullFailing, {"Pod", reading.ns, pods->second[i]->name}));
+          FindingId(checks::kImagePullFailing, {"Pod", reading.ns, pods[i]->name}));
     }
   }
   if (reading.failures.size() > kFailedJobsShown) {
     evidence.push_back(
         fmt::format("{} older failed Jobs not shown", reading.failures.size() - kFailedJobsShown));
   }
-  AddWarnings(related, event_keys, evidence);
+  for (std::string& line : history.WarningLines(event_objects, kEventsShown)) {
+    evidence.push_back(std::move(line));
+  }
 }
 
 // The Secrets the CronJob's template (and the shown Jobs' own) need: a missing one would
@@ -474,12 +289,9 @@ void CheckCronJobs(const Snapshot& snapshot, const DoctorOptions& options,
                    std::vector<Finding>& findings) {
   std::vector<const KubeObject*> cronjobs = InScopeSorted(snapshot, "CronJob", options);
   if (cronjobs.empty()) return;
-  Related related = ReadRelated(snapshot);
-  static const std::vector<JobView> kNoJobs;
+  JobHistory history(snapshot);
   for (const KubeObject* cronjob : cronjobs) {
-    auto jobs = related.jobs_by_cronjob.find(Key(cronjob->namespace_name, cronjob->name));
-    const std::vector<JobView>& owned =
-        jobs == related.jobs_by_cronjob.end() ? kNoJobs : jobs->second;
+    const std::vector<JobView>& owned = history.JobsOf(cronjob->namespace_name, cronjob->name);
     CronJobReading reading = Read(*cronjob, owned);
     Verdict verdict = Judge(reading, owned, options.now);
     if (verdict.phrases.empty()) continue;
@@ -492,7 +304,7 @@ void CheckCronJobs(const Snapshot& snapshot, const DoctorOptions& options,
                                   {"CronJob", cronjob->namespace_name, cronjob->name}, message);
     std::vector<const JobView*> shown = JobsToShow(reading, verdict);
     finding.possible_causes = SecretCauses(reading, shown);
-    AddEvidence(reading, verdict, shown, related, options.now, finding);
+    AddEvidence(reading, verdict, shown, history, options.now, finding);
     finding.advice = Advice(reading, shown);
     findings.push_back(std::move(finding));
   }
