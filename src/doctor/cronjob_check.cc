@@ -148,7 +148,7 @@ Verdict Judge(const CronJobReading& reading, const std::vector<JobView>& jobs, S
   }
   if (!reading.failures.empty()) {
     const JobView& newest = *reading.failures.front();
-    verdict.phrases.push_back(fmt::format("its newest Job, {}, failed{}",
+    verdict.phrases.push_back(fmt::format("is failing: its newest Job, {}, failed{}",
                                           OneLine(newest.job->name, 253), WithReason(newest)));
   }
   return verdict;
@@ -297,7 +297,7 @@ void CheckCronJobs(const Snapshot& snapshot, const DoctorOptions& options,
     if (verdict.phrases.empty()) continue;
     std::string message = Describe(*cronjob);
     for (size_t i = 0; i < verdict.phrases.size(); ++i) {
-      message += (i == 0 ? " " : "; ") + verdict.phrases[i];
+      message += (i == 0 ? " " : "; it ") + verdict.phrases[i];
     }
     Finding finding = MakeFinding(checks::kCronJobFailing,
                                   reading.suspended ? Severity::kWarning : Severity::kError,
