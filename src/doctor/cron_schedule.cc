@@ -246,6 +246,12 @@ std::optional<SystemTime> ToSystemTime(std::chrono::sys_time<seconds> time) {
   return std::chrono::time_point_cast<SystemTime::duration>(time);
 }
 
+// `time` + `delay`, or nullopt past the end of SystemTime (the year 2262).
+std::optional<SystemTime> Later(SystemTime time, SystemTime::duration delay) {
+  if (time > SystemTime::max() - delay) return std::nullopt;
+  return time + delay;
+}
+
 }  // namespace
 
 StatusOr<CronSchedule> CronSchedule::Parse(std::string_view spec, std::string_view time_zone) {
@@ -395,7 +401,7 @@ std::optional<SystemTime> CronSchedule::OverdueWithOffset(SystemTime last_succes
   if (!second) return std::nullopt;
   SystemTime::duration grace{0};
   if (started) grace = std::min(last_success - *started, *second - *first);
-  return *second + grace;
+  return Later(*second, grace);
 }
 
 std::optional<SystemTime> CronSchedule::Next(SystemTime after) const {
@@ -417,7 +423,7 @@ std::optional<SystemTime> CronSchedule::OverdueAfter(SystemTime last_success) co
     if (!deadline) return std::nullopt;
     if (!latest || *deadline > *latest) latest = deadline;
   }
-  return *latest + hours{1};
+  return Later(*latest, hours{1});
 }
 
 }  // namespace pullkeeper::doctor

@@ -129,6 +129,8 @@ const TimeRow kOverdueRows[] = {
      "2026-11-21T00:00:05Z"},
     {"a schedule that never fires is never overdue", "0 0 30 2 *", "", "2026-11-20T12:00:05Z",
      "none"},
+    {"a deadline past the end of representable time", "0 0 1 1,4 *", "", "2261-12-15T00:00:00Z",
+     "none"},
     {"unknown zone, periodic schedule: two periods and an hour", "0 */6 * * *", "Europe/Paris",
      "2026-11-20T12:00:05Z", "2026-11-21T01:00:05Z"},
     {"unknown zone, weekday schedule: the latest any offset allows", "0 9 * * MON-FRI",

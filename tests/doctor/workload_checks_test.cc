@@ -3,6 +3,9 @@
 // tested beside their sources (cronjob_check_test.cc and the others).
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "doctor/checks.h"
 #include "testing/workload_estate.h"
 
@@ -77,6 +80,46 @@ TEST(CheckWorkloads, GivesTheSameFindingsWhateverOrderTheObjectsWereRead) {
   for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
     EXPECT_EQ(estate::AllText(a[i]), estate::AllText(b[i]));
   }
+}
+
+// Every field of every object of the broken estate, in turn, replaced by a value of the wrong
+// type: the checks read untrusted files and must never throw, whatever the shape.
+TEST(CheckWorkloads, SurvivesEveryFieldHavingTheWrongType) {
+  Snapshot broken = estate::BrokenEstate();
+  std::vector<KubeObject> originals;
+  for (const char* kind : {"Secret", "Deployment", "SecretStore", "CronJob", "Job", "Pod",
+                           "Event", "ExternalSecret"}) {
+    for (const KubeObject* object : broken.OfKind(kind)) originals.push_back(*object);
+  }
+  const nlohmann::json kWrong[] = {nullptr, 42, -1, 1e300, true, "text",
+                                   nlohmann::json::array(), nlohmann::json::object()};
+  size_t runs = 0;
+  for (size_t target = 0; target < originals.size(); ++target) {
+    // Every node, not only leaves: "/spec" as well as "/spec/schedule".
+    std::set<std::string> paths = {""};
+    const nlohmann::json leaves = originals[target].body.flatten();
+    for (const auto& leaf : leaves.items()) {
+      std::string path = leaf.key();
+      for (size_t slash = path.find('/', 1); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        paths.insert(path.substr(0, slash));
+      }
+      paths.insert(path);
+    }
+    for (const std::string& path : paths) {
+      for (const nlohmann::json& wrong : kWrong) {
+        Snapshot snapshot;
+        for (size_t i = 0; i < originals.size(); ++i) {
+          KubeObject copy = originals[i];
+          if (i == target) copy.body[nlohmann::json::json_pointer(path)] = wrong;
+          snapshot.Add(std::move(copy));
+        }
+        EXPECT_NO_THROW(RunWorkloadChecks(snapshot)) << originals[target].name << path;
+        ++runs;
+      }
+    }
+  }
+  EXPECT_GT(runs, 1000u);
 }
 
 }  // namespace
