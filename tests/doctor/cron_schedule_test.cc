@@ -1,9 +1,9 @@
 #include "doctor/cron_schedule.h"
 
-#include <gtest/gtest.h>
-
 #include <optional>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "base/clock.h"
 

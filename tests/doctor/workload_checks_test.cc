@@ -1,10 +1,10 @@
 // The workload checks over the whole outage estate: the broken one yields the chain from the
 // ExternalSecret to the CronJob, and the healthy one yields nothing. The checks one by one are
 // tested beside their sources (cronjob_check_test.cc and the others).
-#include <gtest/gtest.h>
-
 #include <set>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "doctor/checks.h"
 #include "testing/workload_estate.h"
