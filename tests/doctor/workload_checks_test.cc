@@ -33,8 +33,9 @@ TEST(CheckWorkloads, FindsTheOutagesChainRootFirst) {
     EXPECT_FALSE(finding.advice.empty()) << finding.id;
   }
   EXPECT_TRUE(findings[0].possible_causes.empty());
-  EXPECT_EQ(findings[1].possible_causes,
-            (std::vector<std::string>{"external-secret-broken:ExternalSecret/infra/aws-credentials"}));
+  EXPECT_EQ(
+      findings[1].possible_causes,
+      (std::vector<std::string>{"external-secret-broken:ExternalSecret/infra/aws-credentials"}));
   EXPECT_NE(std::find(findings[2].possible_causes.begin(), findings[2].possible_causes.end(),
                       "secret-ref-missing:Secret/infra/aws-credentials"),
             findings[2].possible_causes.end());
@@ -69,8 +70,8 @@ TEST(CheckWorkloads, GivesTheSameFindingsWhateverOrderTheObjectsWereRead) {
   // The same objects, added in reverse: findings must not depend on file order.
   Snapshot forward = estate::BrokenEstate();
   std::vector<const KubeObject*> all;
-  for (const char* kind : {"Secret", "Deployment", "SecretStore", "CronJob", "Job", "Pod",
-                           "Event", "ExternalSecret"}) {
+  for (const char* kind : {"Secret", "Deployment", "SecretStore", "CronJob", "Job", "Pod", "Event",
+                           "ExternalSecret"}) {
     for (const KubeObject* object : forward.OfKind(kind)) all.push_back(object);
   }
   Snapshot reversed;
@@ -87,12 +88,12 @@ TEST(CheckWorkloads, GivesTheSameFindingsWhateverOrderTheObjectsWereRead) {
 TEST(CheckWorkloads, SurvivesEveryFieldHavingTheWrongType) {
   Snapshot broken = estate::BrokenEstate();
   std::vector<KubeObject> originals;
-  for (const char* kind : {"Secret", "Deployment", "SecretStore", "CronJob", "Job", "Pod",
-                           "Event", "ExternalSecret"}) {
+  for (const char* kind : {"Secret", "Deployment", "SecretStore", "CronJob", "Job", "Pod", "Event",
+                           "ExternalSecret"}) {
     for (const KubeObject* object : broken.OfKind(kind)) originals.push_back(*object);
   }
-  const nlohmann::json kWrong[] = {nullptr, 42, -1, 1e300, true, "text",
-                                   nlohmann::json::array(), nlohmann::json::object()};
+  const nlohmann::json kWrong[] = {
+      nullptr, 42, -1, 1e300, true, "text", nlohmann::json::array(), nlohmann::json::object()};
   size_t runs = 0;
   for (size_t target = 0; target < originals.size(); ++target) {
     // Every node, not only leaves: "/spec" as well as "/spec/schedule".

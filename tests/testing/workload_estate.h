@@ -44,25 +44,23 @@ inline void Add(Snapshot& snapshot, nlohmann::json body) {
 
 inline nlohmann::json SecretKeyEnv(const std::string& variable, const std::string& secret,
                                    const std::string& key) {
-  return {{"name", variable},
-          {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", key}}}}}};
+  return {{"name", variable}, {"valueFrom", {{"secretKeyRef", {{"name", secret}, {"key", key}}}}}};
 }
 
 // The refresher's pod: AWS keys from Secret aws-credentials, and the pull secret it rewrites
 // named in its arguments.
 inline nlohmann::json RefreshPodSpec() {
-  return {{"restartPolicy", "Never"},
-          {"serviceAccountName", "ecr-refresh"},
-          {"containers",
-           {{{"name", "refresh"},
-             {"image", "public.ecr.aws/aws-cli/aws-cli:2.15.0"},
-             {"args",
-              {"pullkeeper", "sync", "--secret", "ecr-registry", "--namespaces",
-               "staging,production"}},
-             {"env",
-              {SecretKeyEnv("AWS_ACCESS_KEY_ID", "aws-credentials", "AWS_ACCESS_KEY_ID"),
-               SecretKeyEnv("AWS_SECRET_ACCESS_KEY", "aws-credentials",
-                            "AWS_SECRET_ACCESS_KEY")}}}}}};
+  return {
+      {"restartPolicy", "Never"},
+      {"serviceAccountName", "ecr-refresh"},
+      {"containers",
+       {{{"name", "refresh"},
+         {"image", "public.ecr.aws/aws-cli/aws-cli:2.15.0"},
+         {"args",
+          {"pullkeeper", "sync", "--secret", "ecr-registry", "--namespaces", "staging,production"}},
+         {"env",
+          {SecretKeyEnv("AWS_ACCESS_KEY_ID", "aws-credentials", "AWS_ACCESS_KEY_ID"),
+           SecretKeyEnv("AWS_SECRET_ACCESS_KEY", "aws-credentials", "AWS_SECRET_ACCESS_KEY")}}}}}};
 }
 
 inline nlohmann::json EcrRefreshCronJob(nlohmann::json status) {
@@ -123,18 +121,18 @@ inline nlohmann::json RefreshJob(const std::string& name, Outcome outcome,
 // A Pod of Job `job` with one container status for the container "refresh".
 inline nlohmann::json RefreshPod(const std::string& job, const std::string& phase,
                                  nlohmann::json container_state) {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata",
-           {{"name", job + "-x7k2p"},
-            {"namespace", "infra"},
-            {"labels", {{"job-name", job}, {"batch.kubernetes.io/job-name", job}}},
-            {"ownerReferences", {{{"kind", "Job"}, {"name", job}, {"controller", true}}}}}},
-          {"spec", RefreshPodSpec()},
-          {"status",
-           {{"phase", phase},
-            {"containerStatuses",
-             {{{"name", "refresh"}, {"state", std::move(container_state)}}}}}}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata",
+       {{"name", job + "-x7k2p"},
+        {"namespace", "infra"},
+        {"labels", {{"job-name", job}, {"batch.kubernetes.io/job-name", job}}},
+        {"ownerReferences", {{{"kind", "Job"}, {"name", job}, {"controller", true}}}}}},
+      {"spec", RefreshPodSpec()},
+      {"status",
+       {{"phase", phase},
+        {"containerStatuses", {{{"name", "refresh"}, {"state", std::move(container_state)}}}}}}};
 }
 
 inline nlohmann::json NoCredentialsTermination() {
@@ -203,14 +201,15 @@ inline nlohmann::json ReadyCondition(const std::string& status, const std::strin
 }
 
 inline nlohmann::json SecretsManagerStore(bool ready) {
-  return {{"apiVersion", "external-secrets.io/v1beta1"},
-          {"kind", "SecretStore"},
-          {"metadata", {{"name", "aws-secrets-manager"}, {"namespace", "infra"}}},
-          {"spec", {{"provider", {{"aws", {{"service", "SecretsManager"}, {"region", "eu-west-1"}}}}}}},
-          {"status",
-           {{"conditions",
-             {ReadyCondition(ready ? "True" : "False", ready ? "Valid" : "InvalidProviderConfig",
-                             ready ? "store validated" : "could not validate the provider")}}}}};
+  return {
+      {"apiVersion", "external-secrets.io/v1beta1"},
+      {"kind", "SecretStore"},
+      {"metadata", {{"name", "aws-secrets-manager"}, {"namespace", "infra"}}},
+      {"spec", {{"provider", {{"aws", {{"service", "SecretsManager"}, {"region", "eu-west-1"}}}}}}},
+      {"status",
+       {{"conditions",
+         {ReadyCondition(ready ? "True" : "False", ready ? "Valid" : "InvalidProviderConfig",
+                         ready ? "store validated" : "could not validate the provider")}}}}};
 }
 
 // What both estates share: the pull secrets (their expiry is another check's business) and
@@ -219,19 +218,18 @@ inline void AddCommon(Snapshot& snapshot) {
   Add(snapshot, SecretWithKeys("staging", "ecr-registry", {".dockerconfigjson"}));
   Add(snapshot, SecretWithKeys("production", "ecr-registry", {".dockerconfigjson"}));
   Add(snapshot, SecretWithKeys("staging", "web-config", {"DATABASE_URL"}));
-  Add(snapshot,
-      {{"apiVersion", "apps/v1"},
-       {"kind", "Deployment"},
-       {"metadata", {{"name", "web"}, {"namespace", "staging"}}},
-       {"spec",
-        {{"replicas", 2},
-         {"template",
-          {{"spec",
-            {{"imagePullSecrets", {{{"name", "ecr-registry"}}}},
-             {"containers",
-              {{{"name", "web"},
-                {"image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"},
-                {"envFrom", {{{"secretRef", {{"name", "web-config"}}}}}}}}}}}}}}}});
+  Add(snapshot, {{"apiVersion", "apps/v1"},
+                 {"kind", "Deployment"},
+                 {"metadata", {{"name", "web"}, {"namespace", "staging"}}},
+                 {"spec",
+                  {{"replicas", 2},
+                   {"template",
+                    {{"spec",
+                      {{"imagePullSecrets", {{{"name", "ecr-registry"}}}},
+                       {"containers",
+                        {{{"name", "web"},
+                          {"image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1.4.2"},
+                          {"envFrom", {{{"secretRef", {{"name", "web-config"}}}}}}}}}}}}}}}});
   Add(snapshot, SecretsManagerStore(true));
 }
 
@@ -239,15 +237,15 @@ inline Snapshot BrokenEstate() {
   Snapshot snapshot;
   AddCommon(snapshot);
   Add(snapshot, EcrRefreshCronJob({{"lastScheduleTime", "2026-11-20T12:00:00Z"}}));
-  Add(snapshot, RefreshJob(kJobAt0600, Outcome::kFailed, "2026-11-20T06:00:00Z",
-                           "2026-11-20T06:02:10Z"));
-  Add(snapshot, RefreshJob(kJobAt1200, Outcome::kFailed, "2026-11-20T12:00:00Z",
-                           "2026-11-20T12:02:10Z"));
+  Add(snapshot,
+      RefreshJob(kJobAt0600, Outcome::kFailed, "2026-11-20T06:00:00Z", "2026-11-20T06:02:10Z"));
+  Add(snapshot,
+      RefreshJob(kJobAt1200, Outcome::kFailed, "2026-11-20T12:00:00Z", "2026-11-20T12:02:10Z"));
   Add(snapshot, RefreshPod(kJobAt0600, "Failed", NoCredentialsTermination()));
   Add(snapshot, RefreshPod(kJobAt1200, "Failed", NoCredentialsTermination()));
-  Add(snapshot, WarningEvent("Job", kJobAt1200, "BackoffLimitExceeded",
-                             "Job has reached the specified backoff limit",
-                             "2026-11-20T12:02:10Z"));
+  Add(snapshot,
+      WarningEvent("Job", kJobAt1200, "BackoffLimitExceeded",
+                   "Job has reached the specified backoff limit", "2026-11-20T12:02:10Z"));
   Add(snapshot,
       AwsCredentialsExternalSecret(
           "PLACEHOLDER",
@@ -262,23 +260,22 @@ inline Snapshot HealthyEstate() {
   AddCommon(snapshot);
   Add(snapshot, EcrRefreshCronJob({{"lastScheduleTime", "2026-11-20T12:00:00Z"},
                                    {"lastSuccessfulTime", "2026-11-20T12:00:05Z"}}));
-  Add(snapshot, RefreshJob(kJobAt0600, Outcome::kSucceeded, "2026-11-20T06:00:00Z",
-                           "2026-11-20T06:00:05Z"));
-  Add(snapshot, RefreshJob(kJobAt1200, Outcome::kSucceeded, "2026-11-20T12:00:00Z",
-                           "2026-11-20T12:00:05Z"));
+  Add(snapshot,
+      RefreshJob(kJobAt0600, Outcome::kSucceeded, "2026-11-20T06:00:00Z", "2026-11-20T06:00:05Z"));
+  Add(snapshot,
+      RefreshJob(kJobAt1200, Outcome::kSucceeded, "2026-11-20T12:00:00Z", "2026-11-20T12:00:05Z"));
   Add(snapshot, RefreshPod(kJobAt0600, "Succeeded", CompletedTermination()));
   Add(snapshot, RefreshPod(kJobAt1200, "Succeeded", CompletedTermination()));
   Add(snapshot,
       SecretWithKeys("infra", "aws-credentials", {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}));
-  Add(snapshot, AwsCredentialsExternalSecret(
-                    "prod/ecr-refresher",
-                    ReadyCondition("True", "SecretSynced", "Secret was synced")));
+  Add(snapshot,
+      AwsCredentialsExternalSecret("prod/ecr-refresher",
+                                   ReadyCondition("True", "SecretSynced", "Secret was synced")));
   return snapshot;
 }
 
 // CheckWorkloads over `snapshot`, keeping the findings of `check` ("" for all).
-inline std::vector<Finding> RunWorkloadChecks(const Snapshot& snapshot,
-                                              std::string_view check = "",
+inline std::vector<Finding> RunWorkloadChecks(const Snapshot& snapshot, std::string_view check = "",
                                               const DoctorOptions& options = OutageOptions()) {
   std::vector<Finding> findings;
   CheckWorkloads(snapshot, options, findings);
