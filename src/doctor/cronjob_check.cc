@@ -155,7 +155,10 @@ Verdict Judge(const CronJobReading& reading, const std::vector<JobView>& jobs, S
 }
 
 std::string ScheduleLine(const CronJobReading& reading, SystemTime now) {
-  if (!reading.schedule) return fmt::format("spec.schedule {}", reading.schedule_error);
+  if (!reading.schedule) {
+    return fmt::format("the schedule cannot be read, so no deadline is known: {}",
+                       reading.schedule_error);
+  }
   const CronSchedule& schedule = *reading.schedule;
   std::string zone = schedule.time_zone().empty() ? "UTC" : OneLine(schedule.time_zone(), 64);
   if (!schedule.times_are_exact()) {

@@ -48,10 +48,12 @@ bool OwnerInSnapshot(const Snapshot& snapshot, const KubeObject& object) {
 // Objects that start no pod now and so need no Secret now: Pods that succeeded, complete
 // Jobs, and workloads scaled to zero (such as a Deployment's old ReplicaSets).
 bool StartsNoPod(const KubeObject& object) {
-  if (object.kind == "Pod")
+  if (object.kind == "Pod") {
     return StringField(Field(object.body, "status"), "phase") == "Succeeded";
-  if (object.kind == "Job")
+  }
+  if (object.kind == "Job") {
     return StringField(Condition(object.body, "Complete"), "status") == "True";
+  }
   if (object.kind == "Deployment" || object.kind == "StatefulSet" || object.kind == "ReplicaSet" ||
       object.kind == "ReplicationController") {
     return IntField(Field(object.body, "spec"), "replicas") == 0;
@@ -59,8 +61,9 @@ bool StartsNoPod(const KubeObject& object) {
   return false;
 }
 
-// The Secret's key names, or nullopt when the snapshot holds it without data (a dump with the
-// data stripped), in which case no key can be called missing.
+// The Secret's key names, or nullopt when the snapshot holds it without data: a dump with the
+// data stripped, or an empty Secret (the API omits an empty data map), in which case no key
+// can be called missing.
 std::optional<std::set<std::string>> SecretKeys(const KubeObject& secret) {
   const nlohmann::json& data = Field(secret.body, "data");
   const nlohmann::json& string_data = Field(secret.body, "stringData");
