@@ -1,7 +1,11 @@
 // external-secret-broken: an ExternalSecret (external-secrets.io) that cannot write its Secret,
 // because its remote keys are placeholders, its store does not exist or is not ready, or its
 // Ready condition is False. It is a root cause: nothing doctor reads explains it further.
+#include <algorithm>
+#include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
