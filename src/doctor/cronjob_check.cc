@@ -108,7 +108,12 @@ std::optional<SystemTime> FirstSuccessDue(const CronJobReading& reading,
 Verdict Judge(const CronJobReading& reading, const std::vector<JobView>& jobs, SystemTime now) {
   Verdict verdict;
   if (reading.suspended) {
-    verdict.phrases.push_back("is suspended (spec.suspend: true), so it starts no Job");
+    // Kubernetes does not record when a CronJob was suspended; its last start bounds it.
+    verdict.phrases.push_back(
+        reading.last_schedule
+            ? fmt::format("is suspended (spec.suspend: true) and has started no Job since {}",
+                          FormatRfc3339(*reading.last_schedule))
+            : std::string("is suspended (spec.suspend: true) and has never started a Job"));
   }
   if (!reading.last_success) {
     std::optional<SystemTime> due = FirstSuccessDue(reading, jobs);

@@ -160,11 +160,33 @@ TEST(CronJobFailing, ReportsASuspendedCronJobAsAWarningWithHowToResumeIt) {
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].severity, Severity::kWarning);
   EXPECT_EQ(findings[0].message,
-            "CronJob infra/ecr-refresh is suspended (spec.suspend: true), so it starts no Job");
+            "CronJob infra/ecr-refresh is suspended (spec.suspend: true) and has started no Job "
+            "since 2026-11-19T12:00:00Z");
   EXPECT_TRUE(Mentions(findings[0], "status.lastSuccessfulTime 2026-11-19T12:00:05Z"));
   EXPECT_TRUE(Mentions(findings[0],
                        "kubectl -n infra patch cronjob ecr-refresh -p "
                        "'{\"spec\":{\"suspend\":false}}'"));
+}
+
+TEST(CronJobFailing, ReportsASuspendedCronJobsFailuresToo) {
+  Snapshot snapshot = estate::BrokenEstate();
+  Snapshot suspended;
+  for (const char* kind : {"CronJob", "Job", "Pod"}) {
+    for (const KubeObject* object : snapshot.OfKind(kind)) {
+      nlohmann::json body = object->body;
+      if (object->kind == "CronJob") body["spec"]["suspend"] = true;
+      Add(suspended, std::move(body));
+    }
+  }
+  std::vector<Finding> findings = Check(suspended);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].severity, Severity::kWarning);
+  EXPECT_EQ(findings[0].message,
+            "CronJob infra/ecr-refresh is suspended (spec.suspend: true) and has started no Job "
+            "since 2026-11-20T12:00:00Z; it has never succeeded: 2 of its Jobs failed, the "
+            "newest, ecr-refresh-29919600, with BackoffLimitExceeded");
+  EXPECT_TRUE(Mentions(findings[0], "resume it: kubectl -n infra patch cronjob ecr-refresh"));
+  EXPECT_TRUE(Mentions(findings[0], "before that, see why Job ecr-refresh-29919600 failed"));
 }
 
 TEST(CronJobFailing, ReportsJobsStuckBeforeTheirContainersStart) {
