@@ -10,6 +10,7 @@
 
 #include "base/base64.h"
 #include "base/clock.h"
+#include "doctor/checks.h"
 #include "doctor/snapshot.h"
 
 namespace pullkeeper::doctor::testing {
@@ -25,6 +26,13 @@ inline SystemTime At(std::string_view rfc3339) {
   SystemTime time;
   ParseRfc3339(rfc3339, &time);
   return time;
+}
+
+// The options of the outage's snapshot: --now 2026-11-20T14:30:00Z, the default window.
+inline DoctorOptions Options() {
+  DoctorOptions options;
+  options.now = At(kNow);
+  return options;
 }
 
 inline int64_t UnixSeconds(SystemTime time) {
