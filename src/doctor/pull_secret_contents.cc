@@ -80,14 +80,14 @@ std::optional<std::string> PayloadOf(const nlohmann::json& secret, const char* k
   const nlohmann::json* data = ObjectMember(secret, "data");
   if (data != nullptr && data->contains(key)) {
     std::optional<std::string> decoded = Base64Decode(StringMember(*data, key));
-    if (!decoded) *problem = fmt::format("data[{:?}] is not base64", key);
+    if (!decoded) *problem = fmt::format("data[{:?}] is not base64", std::string_view(key));
     return decoded;
   }
   const nlohmann::json* string_data = ObjectMember(secret, "stringData");
   if (string_data != nullptr && string_data->contains(key)) {
     return StringMember(*string_data, key);
   }
-  *problem = fmt::format("data has no {:?} key", key);
+  *problem = fmt::format("data has no {:?} key", std::string_view(key));
   return std::nullopt;
 }
 
