@@ -231,6 +231,7 @@ PullEstate::PullEstate(const Snapshot& snapshot, const DoctorOptions& options)
   ReadSecrets();
   ReadEvents();
   ReadCronJobs();
+  ReadExternalSecrets();
 }
 
 void PullEstate::ReadPods() {
@@ -246,6 +247,7 @@ void PullEstate::ReadPods() {
     for (const std::string& secret : view.EffectivePullSecrets()) {
       pods_by_secret_[view.pod->namespace_name + "/" + secret].push_back(&view);
     }
+    ++pods_by_account_[view.pod->namespace_name + "/" + view.service_account];
   }
 }
 
@@ -281,6 +283,21 @@ void PullEstate::ReadCronJobs() {
   std::sort(cronjobs_.begin(), cronjobs_.end(), [](const CronJobText& a, const CronJobText& b) {
     return std::tie(a.ref.namespace_name, a.ref.name) < std::tie(b.ref.namespace_name, b.ref.name);
   });
+}
+
+void PullEstate::ReadExternalSecrets() {
+  for (const KubeObject* external : snapshot_.OfKind("ExternalSecret")) {
+    const nlohmann::json* spec = ObjectMember(external->body, "spec");
+    const nlohmann::json* target = spec == nullptr ? nullptr : ObjectMember(*spec, "target");
+    std::string target_name = target == nullptr ? "" : StringMember(*target, "name");
+    if (target_name.empty()) target_name = external->name;
+    external_secrets_[external->namespace_name + "/" + target_name].push_back(
+        {"ExternalSecret", external->namespace_name, external->name});
+  }
+  for (auto& [target, refs] : external_secrets_) {
+    std::sort(refs.begin(), refs.end(),
+              [](const ObjectRef& a, const ObjectRef& b) { return a.name < b.name; });
+  }
 }
 
 bool PullEstate::SecretsKnown(std::string_view namespace_name) const {
@@ -338,6 +355,30 @@ std::vector<const PodView*> PullEstate::PodsUsing(std::string_view namespace_nam
                                                   std::string_view secret_name) const {
   auto it = pods_by_secret_.find(std::string(namespace_name) + "/" + std::string(secret_name));
   return it == pods_by_secret_.end() ? std::vector<const PodView*>{} : it->second;
+}
+
+int PullEstate::PodsRunningAs(std::string_view namespace_name, std::string_view account) const {
+  auto it = pods_by_account_.find(std::string(namespace_name) + "/" + std::string(account));
+  return it == pods_by_account_.end() ? 0 : it->second;
+}
+
+std::vector<std::string> PullEstate::PullSecretNamesIn(std::string_view namespace_name) const {
+  // pull_secrets_ is sorted by namespace: the namespace's secrets are one run of it.
+  auto first = std::lower_bound(
+      pull_secrets_.begin(), pull_secrets_.end(), namespace_name,
+      [](const KubeObject* secret, std::string_view ns) { return secret->namespace_name < ns; });
+  std::vector<std::string> names;
+  for (auto it = first; it != pull_secrets_.end() && (*it)->namespace_name == namespace_name;
+       ++it) {
+    names.push_back((*it)->name);
+  }
+  return names;
+}
+
+std::vector<ObjectRef> PullEstate::ExternalSecretsTargeting(std::string_view namespace_name,
+                                                            std::string_view secret_name) const {
+  auto it = external_secrets_.find(std::string(namespace_name) + "/" + std::string(secret_name));
+  return it == external_secrets_.end() ? std::vector<ObjectRef>{} : it->second;
 }
 
 std::string FormatDuration(std::chrono::seconds duration) {

@@ -91,6 +91,14 @@ class PullEstate {
   // Pods in scope that use `secret_name` in `namespace_name` (EffectivePullSecrets).
   std::vector<const PodView*> PodsUsing(std::string_view namespace_name,
                                         std::string_view secret_name) const;
+  // How many pods in scope run as service account `account` of `namespace_name`.
+  int PodsRunningAs(std::string_view namespace_name, std::string_view account) const;
+  // Names of the pull secrets in scope in `namespace_name`, sorted.
+  std::vector<std::string> PullSecretNamesIn(std::string_view namespace_name) const;
+  // ExternalSecrets of `namespace_name` that write `secret_name` (spec.target.name, which
+  // defaults to the ExternalSecret's own name), sorted by name.
+  std::vector<ObjectRef> ExternalSecretsTargeting(std::string_view namespace_name,
+                                                  std::string_view secret_name) const;
 
  private:
   struct CronJobText {
@@ -102,6 +110,7 @@ class PullEstate {
   void ReadSecrets();
   void ReadEvents();
   void ReadCronJobs();
+  void ReadExternalSecrets();
 
   const Snapshot& snapshot_;
   const DoctorOptions& options_;
@@ -110,6 +119,8 @@ class PullEstate {
   std::set<std::string, std::less<>> namespaces_with_secrets_;
   std::unordered_map<const KubeObject*, PullSecretContents> contents_;
   std::unordered_map<std::string, std::vector<const PodView*>> pods_by_secret_;  // "ns/secret"
+  std::unordered_map<std::string, int> pods_by_account_;                         // "ns/account"
+  std::unordered_map<std::string, std::vector<ObjectRef>> external_secrets_;     // "ns/target"
   std::unordered_map<std::string, std::vector<PullEvent>> events_by_pod_;        // "ns/pod"
   std::vector<CronJobText> cronjobs_;
 };

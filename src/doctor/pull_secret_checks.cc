@@ -154,40 +154,10 @@ struct MissingReferences {
   std::vector<std::string> accounts;  // service accounts that name it
 };
 
-std::vector<ObjectRef> ExternalSecretsTargeting(const Snapshot& snapshot,
-                                                const std::string& namespace_name,
-                                                const std::string& secret_name) {
-  std::vector<ObjectRef> refs;
-  for (const KubeObject* external : snapshot.OfKind("ExternalSecret")) {
-    if (external->namespace_name != namespace_name) continue;
-    const nlohmann::json* spec = ObjectMember(external->body, "spec");
-    const nlohmann::json* target = spec == nullptr ? nullptr : ObjectMember(*spec, "target");
-    std::string target_name = target == nullptr ? "" : StringMember(*target, "name");
-    if (target_name.empty()) target_name = external->name;
-    if (target_name == secret_name) {
-      refs.push_back({"ExternalSecret", namespace_name, external->name});
-    }
-  }
-  std::sort(refs.begin(), refs.end(),
-            [](const ObjectRef& a, const ObjectRef& b) { return a.name < b.name; });
-  return refs;
-}
-
 std::string ExistingPullSecretsLine(const PullEstate& estate, const std::string& namespace_name) {
-  std::vector<std::string> names;
-  for (const KubeObject* secret : estate.pull_secrets()) {
-    if (secret->namespace_name == namespace_name) names.push_back(secret->name);
-  }
+  std::vector<std::string> names = estate.PullSecretNamesIn(namespace_name);
   if (names.empty()) return fmt::format("no pull secret exists in namespace {}", namespace_name);
   return fmt::format("pull secrets that do exist in {}: {}", namespace_name, JoinSome(names));
-}
-
-int PodsWithAccount(const PullEstate& estate, const std::string& namespace_name,
-                    const std::string& account) {
-  return static_cast<int>(
-      std::count_if(estate.pods().begin(), estate.pods().end(), [&](const PodView& view) {
-        return view.pod->namespace_name == namespace_name && view.service_account == account;
-      }));
 }
 
 Finding MissingSecretFinding(const PullEstate& estate, const std::string& namespace_name,
@@ -204,7 +174,7 @@ Finding MissingSecretFinding(const PullEstate& estate, const std::string& namesp
   std::vector<std::string> evidence;
   if (!refs.pods.empty()) evidence.push_back("named by pods: " + JoinSome(refs.pods));
   for (const std::string& account : refs.accounts) {
-    int users = PodsWithAccount(estate, namespace_name, account);
+    int users = estate.PodsRunningAs(namespace_name, account);
     used_by_pods = used_by_pods || users > 0;
     evidence.push_back(
         fmt::format("named by service account {}/{} (imagePullSecrets), which {} "
@@ -220,8 +190,7 @@ Finding MissingSecretFinding(const PullEstate& estate, const std::string& namesp
                   namespace_name, name, JoinSome(who, 3), plural ? "" : "s"));
   finding.evidence = std::move(evidence);
   finding.evidence.push_back(ExistingPullSecretsLine(estate, namespace_name));
-  std::vector<ObjectRef> externals =
-      ExternalSecretsTargeting(estate.snapshot(), namespace_name, name);
+  std::vector<ObjectRef> externals = estate.ExternalSecretsTargeting(namespace_name, name);
   for (const ObjectRef& external : externals) {
     finding.evidence.push_back(
         fmt::format("ExternalSecret {}/{} targets this name", namespace_name, external.name));
