@@ -31,8 +31,9 @@ bool ContainsAny(const std::string& lower_text, std::initializer_list<std::strin
 FailureKind ClassifyFailure(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (ContainsAny(text, {"401", "403", "unauthorized", "no basic auth credentials", "authorization",
-                         "authentication required", "forbidden", "denied"})) {
+  // Words, not status codes alone: "401" turns up in tags and digests too.
+  if (ContainsAny(text, {"unauthorized", "forbidden", "denied", "no basic auth credentials",
+                         "authorization", "authentication required"})) {
     return FailureKind::kCredentials;
   }
   if (ContainsAny(text, {"not found", "manifest unknown", "name unknown"})) {

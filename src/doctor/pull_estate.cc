@@ -46,23 +46,23 @@ void ReadContainers(const nlohmann::json& pod, const char* spec_key, const char*
   size_t first = out.size();
   if (specs != nullptr) {
     for (const nlohmann::json& container : *specs) {
-      out.push_back(
-          {StringMember(container, "name"), role, StringMember(container, "image"), "", ""});
+      out.push_back({Printable(StringMember(container, "name")), role,
+                     Printable(StringMember(container, "image")), "", ""});
     }
   }
   if (statuses == nullptr) return;
   for (const nlohmann::json& container_status : *statuses) {
-    std::string name = StringMember(container_status, "name");
+    std::string name = Printable(StringMember(container_status, "name"));
     auto it = std::find_if(out.begin() + first, out.end(),
                            [&](const ContainerPull& c) { return c.name == name; });
     if (it == out.end()) {
-      out.push_back({name, role, StringMember(container_status, "image"), "", ""});
+      out.push_back({name, role, Printable(StringMember(container_status, "image")), "", ""});
       it = out.end() - 1;
     }
     const nlohmann::json* state = ObjectMember(container_status, "state");
     const nlohmann::json* waiting = state == nullptr ? nullptr : ObjectMember(*state, "waiting");
     if (waiting == nullptr) continue;
-    it->waiting_reason = StringMember(*waiting, "reason");
+    it->waiting_reason = Printable(StringMember(*waiting, "reason"));
     it->waiting_message = StringMember(*waiting, "message");
   }
 }
@@ -124,7 +124,7 @@ bool ReadPullEvent(const KubeObject& object, std::string* pod_key, PullEvent* ev
   const nlohmann::json* about = ObjectMember(body, "involvedObject");
   if (about == nullptr) about = ObjectMember(body, "regarding");
   if (about == nullptr || StringMember(*about, "kind") != "Pod") return false;
-  event->reason = StringMember(body, "reason");
+  event->reason = Printable(StringMember(body, "reason"));
   event->message = StringMember(body, "message");
   if (event->message.empty()) event->message = StringMember(body, "note");
   std::string lower = Lowercase(event->message);
@@ -410,6 +410,15 @@ std::string JoinSome(const std::vector<std::string>& items, size_t limit) {
   }
   if (items.size() > limit) joined += fmt::format(" and {} more", items.size() - limit);
   return joined;
+}
+
+std::string Printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) c = ' ';
+  }
+  return out;
 }
 
 std::string QuoteMessage(std::string_view message) {

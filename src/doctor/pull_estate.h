@@ -131,6 +131,9 @@ std::string FormatDuration(std::chrono::seconds duration);
 std::string DescribeExpiry(SystemTime expires_at, SystemTime now);
 // "a, b, c and 4 more": at most `limit` items.
 std::string JoinSome(const std::vector<std::string>& items, size_t limit = 5);
+// `text` with control characters (line breaks, terminal escapes) replaced by spaces, so a value
+// read from an object cannot forge lines of the report.
+std::string Printable(std::string_view text);
 // A runtime or Event message fit to quote: one line, at most a few hundred characters, long
 // base64 runs (a token pasted into a message) replaced by "<redacted>".
 std::string QuoteMessage(std::string_view message);

@@ -154,6 +154,26 @@ TEST_F(PullChecksTest, NoCredentialReachesAnyMessageEvidenceOrAdvice) {
   }
 }
 
+TEST_F(PullChecksTest, NoValueReadFromAnObjectCanForgeALineOfOutput) {
+  Add(ManagedEcrSecret("staging"));
+  Add(Pod("staging", "web-1", "quay.io/org/app:1\n[error] forged\x1b[2J", {"ecr-registry"},
+          "ErrImagePull", "denied\r\nforged"));
+  Add(PodEvent("staging", "web-1", "e1", "Failed\nforged", "Failed to pull image\nforged", 1,
+               "2026-11-20T14:00:00Z"));
+  std::vector<Finding> findings = Run();
+  ASSERT_FALSE(findings.empty());
+  for (const Finding& finding : findings) {
+    std::vector<std::string> lines = finding.evidence;
+    lines.push_back(finding.message);
+    lines.push_back(finding.advice);
+    for (const std::string& line : lines) {
+      EXPECT_FALSE(std::any_of(line.begin(), line.end(),
+                               [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+          << finding.id << ": " << line;
+    }
+  }
+}
+
 TEST_F(PullChecksTest, OrdersFindingsTheSameWhateverTheInputOrder) {
   AddBrokenEstate();
   std::vector<std::string> forward = Ids();
