@@ -5,9 +5,6 @@ Healthy: exit 0 and no error (a false alarm is a bug). Broken: exit 1 and the ou
 root first: external-secret-broken -> secret-ref-missing -> cronjob-failing ->
 pull-secret-expired (both namespaces) -> image-pull-failing (each pod), and the load balancer
 as a separate root. No run may print a token, key or password from the fixtures.
-
-While the checks are still being written, ctest sets PULLKEEPER_DOCTOR_CHECKS_PENDING=1 and
-only the assertions that need the checks are skipped; the file exits 77 when nothing ran.
 """
 
 import json
@@ -23,7 +20,6 @@ import make_fixtures  # noqa: E402
 
 NOW = "2026-11-20T14:30:00Z"
 TIMEOUT_SECONDS = 60
-CHECKS_PENDING = os.environ.get("PULLKEEPER_DOCTOR_CHECKS_PENDING") == "1"
 
 EXTERNAL_SECRET = "external-secret-broken:ExternalSecret/infra/aws-credentials"
 MISSING_SECRET = "secret-ref-missing:Secret/infra/aws-credentials"
@@ -81,8 +77,6 @@ class DoctorOnFixtures(unittest.TestCase):
             self.assertIn("summary: ", result.stdout, fixture)
 
     def test_broken_estate_prints_the_outage_chain_root_first(self):
-        if CHECKS_PENDING:
-            self.skipTest("PULLKEEPER_DOCTOR_CHECKS_PENDING=1: the checks are not merged yet")
         code, report = self.report("outage-broken")
         self.assertEqual(code, 1)
         findings = {f["id"]: f for f in report["findings"]}
@@ -107,8 +101,6 @@ class DoctorOnFixtures(unittest.TestCase):
             self.assertNotIn(not_root, report["root_causes"])
 
     def test_broken_estate_text_starts_with_the_external_secret(self):
-        if CHECKS_PENDING:
-            self.skipTest("PULLKEEPER_DOCTOR_CHECKS_PENDING=1: the checks are not merged yet")
         result = self.doctor("outage-broken")
         self.assertEqual(result.returncode, 1)
         self.assertIn("ROOT external-secret-broken ExternalSecret infra/aws-credentials",
