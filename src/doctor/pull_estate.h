@@ -5,7 +5,6 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -34,7 +33,7 @@ struct ContainerPull {
   // Waiting on a pull: ErrImagePull, ImagePullBackOff, InvalidImageName, ErrImageNeverPull.
   bool IsPullFailure() const;
   // The kubelet tried the registry and failed (ErrImagePull, ImagePullBackOff): credentials
-  // can explain it, unlike a malformed reference or a forbidden pull.
+  // can explain it, unlike a malformed reference or a pull the pull policy forbids.
   bool IsRegistryFailure() const;
 };
 
