@@ -108,8 +108,7 @@ StatusOr<Endpoint> ChooseEndpoint(const Environment& env) {
   std::string scheme = Lower(full->substr(0, full->find("://")));
   std::string host = HostOf(*full);
   std::string shown = http::RedactUrl(*full);
-  if ((scheme != "http" && scheme != "https") || host.empty() ||
-      !IsPrintableWithoutSpaces(*full)) {
+  if ((scheme != "http" && scheme != "https") || host.empty() || !IsPrintableWithoutSpaces(*full)) {
     return InvalidArgumentError(fmt::format(
         "{} is not an http(s) URL with a host ({}); set it to the credentials endpoint, e.g. "
         "http://169.254.170.23/v1/credentials for EKS Pod Identity",

@@ -18,7 +18,7 @@ namespace pullkeeper::aws {
 struct Credentials {
   std::string access_key_id;  // not secret on its own, but printed only as its first 4 chars
   SecretString secret_access_key;
-  SecretString session_token;           // empty for long-lived keys
+  SecretString session_token;            // empty for long-lived keys
   std::optional<SystemTime> expiration;  // unset for long-lived keys
   // Where they came from, for `whoami` and error messages, e.g. "environment" or
   // "shared-credentials-file profile=ci (/root/.aws/credentials)". Never holds a secret.

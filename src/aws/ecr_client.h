@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "aws/credentials.h"
-#include "aws/retry.h"
 #include "aws/ecr_token_response.h"
 #include "aws/partitions.h"
+#include "aws/retry.h"
 #include "base/clock.h"
 #include "base/environment.h"
 #include "base/secret_string.h"

@@ -147,19 +147,19 @@ StatusOr<std::optional<ResolvedRegion>> ResolveConfiguredRegion(std::string_view
     PK_RETURN_IF_ERROR(ValidateRegionName(setting->entry->value, source));
     return std::optional<ResolvedRegion>(ResolvedRegion{setting->entry->value, source});
   }
-  *profile_note = fmt::format("{} ({})", selection.Describe(),
-                              WhyNoProfileRegion(config, selection, setting));
+  *profile_note =
+      fmt::format("{} ({})", selection.Describe(), WhyNoProfileRegion(config, selection, setting));
   return std::optional<ResolvedRegion>();
 }
 
 // `places` ends with the last place looked at, after "and".
 Status NoRegionError(std::string_view places) {
-  return InvalidArgumentError(fmt::format(
-      "no AWS region configured; looked at --region (not given), AWS_REGION (not set), "
-      "AWS_DEFAULT_REGION (not set){}. Pass --region or set AWS_REGION to the region "
-      "in your registry's host name, e.g. eu-west-1 for "
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
-      places));
+  return InvalidArgumentError(
+      fmt::format("no AWS region configured; looked at --region (not given), AWS_REGION (not set), "
+                  "AWS_DEFAULT_REGION (not set){}. Pass --region or set AWS_REGION to the region "
+                  "in your registry's host name, e.g. eu-west-1 for "
+                  "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                  places));
 }
 
 }  // namespace

@@ -237,9 +237,9 @@ StatusOr<Credentials> FromSourceProfile(const Resolution& r, const std::string& 
     std::vector<std::string> names = r.config.ProfileNames();
     bool cut = names.size() > kMaxProfilesListed;
     if (cut) names.resize(kMaxProfilesListed);
-    return InvalidArgumentError(fmt::format(
-        "{}: source_profile '{}' does not exist; profiles that exist: {}{}", source.from, name,
-        fmt::join(names, ", "), cut ? ", ..." : ""));
+    return InvalidArgumentError(
+        fmt::format("{}: source_profile '{}' does not exist; profiles that exist: {}{}",
+                    source.from, name, fmt::join(names, ", "), cut ? ", ..." : ""));
   }
   bool seen = std::find(visited->begin(), visited->end(), name) != visited->end();
   if (seen) {
@@ -257,8 +257,8 @@ StatusOr<Credentials> FromSourceProfile(const Resolution& r, const std::string& 
     return InvalidArgumentError(fmt::format(
         "{}: source_profile '{}' would make a role chain longer than {} profiles (it starts {} "
         "-> ...); end the chain sooner at a profile with keys or a credential_source",
-        source.from, name, kMaxRoleChainLength, fmt::join(visited->begin(), visited->begin() + 3,
-                                                          " -> ")));
+        source.from, name, kMaxRoleChainLength,
+        fmt::join(visited->begin(), visited->begin() + 3, " -> ")));
   }
   visited->push_back(name);
   if (HasStaticKeys(r.config, name) || !HasRoleConfig(r.config, name)) {

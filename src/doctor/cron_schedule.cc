@@ -1,13 +1,13 @@
 #include "doctor/cron_schedule.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cctype>
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/printable.h"
 

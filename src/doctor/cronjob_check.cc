@@ -2,12 +2,12 @@
 // is older than two of its scheduled runs, or whose newest Job failed. The evidence follows
 // the failure down: the failed Jobs' conditions, their Pods' container states and the Warning
 // Events of all three; the causes it proposes are the Secrets its template needs.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "doctor/cron_schedule.h"
 #include "doctor/internal/job_history.h"

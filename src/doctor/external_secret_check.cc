@@ -1,13 +1,13 @@
 // external-secret-broken: an ExternalSecret (external-secrets.io) that cannot write its Secret,
 // because its remote keys are placeholders, its store does not exist or is not ready, or its
 // Ready condition is False. It is a root cause: nothing doctor reads explains it further.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "doctor/internal/json_fields.h"
 #include "doctor/internal/workload_checks.h"

@@ -1,9 +1,9 @@
 #include "doctor/pod_template.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "doctor/internal/json_fields.h"
 #include "doctor/internal/workload_checks.h"

@@ -1,12 +1,12 @@
 // secret-ref-missing: a pod template needs a Secret, or a key of one, that does not exist in its
 // namespace. One finding per Secret, listing every workload that needs it; the cause it
 // proposes is a broken ExternalSecret that should write that Secret.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "doctor/internal/json_fields.h"
 #include "doctor/internal/workload_checks.h"

@@ -1,9 +1,9 @@
 #include "doctor/internal/workload_checks.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "base/printable.h"
 #include "doctor/checks.h"

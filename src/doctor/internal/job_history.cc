@@ -1,10 +1,10 @@
 #include "doctor/internal/job_history.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "doctor/internal/json_fields.h"
 #include "doctor/internal/workload_checks.h"
