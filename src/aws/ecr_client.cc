@@ -9,6 +9,7 @@
 
 #include "aws/aws_error.h"
 #include "aws/ecr_registry_host.h"
+#include "aws/query_request.h"
 #include "aws/sigv4_signer.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -92,18 +93,6 @@ std::string RequestBody(const std::vector<std::string>& registry_ids) {
   return nlohmann::json{{"registryIds", registry_ids}}.dump();
 }
 
-// JSON 1.1 services are called at "/"; an endpoint given with a path keeps it.
-std::string RequestUrl(const std::string& endpoint) {
-  size_t authority = endpoint.find("://");
-  size_t path = endpoint.find('/', authority == std::string::npos ? 0 : authority + 3);
-  return path == std::string::npos ? endpoint + "/" : endpoint;
-}
-
-Status GiveUp(const Status& last, int attempts, bool throttled) {
-  StatusCode code = throttled ? StatusCode::kResourceExhausted : last.code();
-  return Status(code, fmt::format("{}; gave up after {} attempts", last.message(), attempts));
-}
-
 }  // namespace
 
 struct HttpEcrApi::Call {
@@ -136,20 +125,18 @@ StatusOr<std::vector<AuthorizationData>> HttpEcrApi::GetAuthorizationToken(
 }
 
 StatusOr<std::vector<AuthorizationData>> HttpEcrApi::CallWithRetries(const Call& call) {
-  for (int attempt = 1;; ++attempt) {
-    bool retryable = false;
-    bool throttled = false;
-    auto result = CallOnce(call, &retryable, &throttled);
-    if (result.ok() || !retryable) return result;
-    if (attempt >= retry_.max_attempts) return GiveUp(result.status(), attempt, throttled);
-    std::chrono::milliseconds delay = jitter_(BackoffCeiling(retry_, attempt));
-    log::Debug(kComponent, "ecr token call failed, retry scheduled",
-               {{log::keys::kAttempt, attempt},
-                {log::keys::kDurationMs, static_cast<int64_t>(delay.count())},
-                {log::keys::kRegion, call.request->region},
-                {log::keys::kError, result.status().message()}});
-    clock_.SleepFor(delay);
-  }
+  return RetryWithBackoff(
+      retry_, jitter_, clock_,
+      [&](AttemptOutcome* outcome) {
+        return CallOnce(call, &outcome->retryable, &outcome->throttled);
+      },
+      [&](int attempt, std::chrono::milliseconds delay, const Status& status) {
+        log::Debug(kComponent, "ecr token call failed, retry scheduled",
+                   {{log::keys::kAttempt, attempt},
+                    {log::keys::kDurationMs, static_cast<int64_t>(delay.count())},
+                    {log::keys::kRegion, call.request->region},
+                    {log::keys::kError, status.message()}});
+      });
 }
 
 StatusOr<std::vector<AuthorizationData>> HttpEcrApi::CallOnce(const Call& call, bool* retryable,
@@ -157,7 +144,7 @@ StatusOr<std::vector<AuthorizationData>> HttpEcrApi::CallOnce(const Call& call, 
   const EcrTokenRequest& request = *call.request;
   http::Request http_request;
   http_request.method = "POST";
-  http_request.url = RequestUrl(call.endpoint);
+  http_request.url = ServiceRequestUrl(call.endpoint);
   http_request.headers = {
       {"Content-Type", "application/x-amz-json-1.1"},
       {"X-Amz-Target",

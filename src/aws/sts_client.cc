@@ -7,6 +7,7 @@
 
 #include "aws/aws_error.h"
 #include "aws/partitions.h"
+#include "aws/query_request.h"
 #include "aws/sigv4_signer.h"
 #include "base/log.h"
 #include "base/version.h"
@@ -26,31 +27,6 @@ constexpr size_t kMaxSessionTokenBytes = 16 * 1024;
 constexpr size_t kMaxKeyBytes = 256;
 constexpr std::string_view kComponent = "aws";
 
-// http(s)://authority[/...], nothing else: the endpoint decides where signed requests go.
-bool IsPlainHttpUrl(std::string_view url) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (url.size() <= scheme.size()) continue;
-    std::string prefix(url.substr(0, scheme.size()));
-    std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (prefix != scheme) continue;
-    std::string_view rest = url.substr(scheme.size());
-    if (rest.front() == '/') return false;
-    return std::none_of(rest.begin(), rest.end(), [](char c) {
-      unsigned char u = static_cast<unsigned char>(c);
-      return u <= 0x20 || u == 0x7f;
-    });
-  }
-  return false;
-}
-
-// Query-protocol services are called at "/"; an endpoint given with a path keeps it.
-std::string RequestUrl(const std::string& endpoint) {
-  size_t authority = endpoint.find("://");
-  size_t path = endpoint.find('/', authority == std::string::npos ? 0 : authority + 3);
-  return path == std::string::npos ? endpoint + "/" : endpoint;
-}
-
 CallContext ContextFor(const std::string& region, const std::string& endpoint,
                        const Credentials& credentials) {
   CallContext context;
@@ -66,26 +42,9 @@ CallContext ContextFor(const std::string& region, const std::string& endpoint,
 
 // An endpoint the user chose: `endpoint_flag`, else AWS_ENDPOINT_URL_STS, else
 // AWS_ENDPOINT_URL (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS); nullopt when none.
-StatusOr<std::optional<std::string>> ConfiguredEndpoint(const std::string& endpoint_flag,
-                                                        const Environment& environment) {
-  std::string endpoint = endpoint_flag;
-  std::string source = "--endpoint-url";
-  if (endpoint.empty() && !environment.IsTrue("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
-    for (const char* name : {"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"}) {
-      if (auto value = environment.GetNonEmpty(name)) {
-        endpoint = *value;
-        source = name;
-        break;
-      }
-    }
-  }
-  if (endpoint.empty()) return std::optional<std::string>();
-  if (!IsPlainHttpUrl(endpoint)) {
-    return InvalidArgumentError(
-        fmt::format("STS endpoint {:?} from {} is not an http:// or https:// URL",
-                    http::RedactUrl(endpoint), source));
-  }
-  return std::optional<std::string>(endpoint);
+StatusOr<std::optional<std::string>> ConfiguredStsEndpoint(const std::string& endpoint_flag,
+                                                           const Environment& environment) {
+  return ConfiguredEndpoint(endpoint_flag, "AWS_ENDPOINT_URL_STS", "STS", environment);
 }
 
 }  // namespace
@@ -94,7 +53,7 @@ StatusOr<std::string> ResolveStsEndpoint(const std::string& region,
                                          const std::string& endpoint_flag,
                                          const Environment& environment) {
   PK_ASSIGN_OR_RETURN(std::optional<std::string> configured,
-                      ConfiguredEndpoint(endpoint_flag, environment));
+                      ConfiguredStsEndpoint(endpoint_flag, environment));
   if (configured) return *configured;
   if (!IsValidRegionName(region)) {
     return InvalidArgumentError(
@@ -109,7 +68,8 @@ StatusOr<StsEndpoint> ResolveStsEndpointForCredentials(const std::string& region
     PK_ASSIGN_OR_RETURN(std::string url, ResolveStsEndpoint(region, "", environment));
     return StsEndpoint{std::move(url), region};
   }
-  PK_ASSIGN_OR_RETURN(std::optional<std::string> configured, ConfiguredEndpoint("", environment));
+  PK_ASSIGN_OR_RETURN(std::optional<std::string> configured,
+                      ConfiguredStsEndpoint("", environment));
   return StsEndpoint{configured ? *configured : std::string(kGlobalEndpoint), "us-east-1"};
 }
 
@@ -155,7 +115,7 @@ StatusOr<CallerIdentity> HttpStsApi::GetCallerIdentity(const std::string& region
                       ResolveStsEndpoint(region, endpoint_flag, environment_));
   http::Request request;
   request.method = "POST";
-  request.url = RequestUrl(endpoint);
+  request.url = ServiceRequestUrl(endpoint);
   request.headers = {
       {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
       {"User-Agent", fmt::format("pullkeeper/{}", kVersion)},
@@ -183,19 +143,6 @@ StatusOr<CallerIdentity> HttpStsApi::GetCallerIdentity(const std::string& region
 // --- AssumeRole and AssumeRoleWithWebIdentity ----------------------------------------------
 
 namespace {
-
-// application/x-www-form-urlencoded, with the unreserved set of RFC 3986 left alone.
-std::string FormEncode(std::string_view value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 bool IsPrintableToken(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -395,24 +342,18 @@ StatusOr<AssumedRole> HttpStsApi::CallWithRetries(const RoleCall& base) {
     call.body += fmt::format("&DurationSeconds={}", *request.duration_seconds);
   }
   call.body += "&Version=2011-06-15";
-  for (int attempt = 1;; ++attempt) {
-    bool retryable = false;
-    bool throttled = false;
-    auto result = CallOnce(call, &retryable, &throttled);
-    if (result.ok() || !retryable) return result;
-    if (attempt >= retry_.max_attempts) {
-      StatusCode code = throttled ? StatusCode::kResourceExhausted : result.status().code();
-      return Status(
-          code, fmt::format("{}; gave up after {} attempts", result.status().message(), attempt));
-    }
-    std::chrono::milliseconds delay = jitter_(BackoffCeiling(retry_, attempt));
-    log::Debug(kComponent, "sts call failed, retry scheduled",
-               {{log::keys::kAttempt, attempt},
-                {log::keys::kDurationMs, static_cast<int64_t>(delay.count())},
-                {"operation", call.operation},
-                {log::keys::kError, result.status().message()}});
-    clock_.SleepFor(delay);
-  }
+  return RetryWithBackoff(
+      retry_, jitter_, clock_,
+      [&](AttemptOutcome* outcome) {
+        return CallOnce(call, &outcome->retryable, &outcome->throttled);
+      },
+      [&](int attempt, std::chrono::milliseconds delay, const Status& status) {
+        log::Debug(kComponent, "sts call failed, retry scheduled",
+                   {{log::keys::kAttempt, attempt},
+                    {log::keys::kDurationMs, static_cast<int64_t>(delay.count())},
+                    {"operation", call.operation},
+                    {log::keys::kError, status.message()}});
+      });
 }
 
 StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable, bool* throttled) {
@@ -421,7 +362,7 @@ StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable
                                   call.endpoint.signing_region, http::RedactUrl(call.endpoint.url));
   http::Request request;
   request.method = "POST";
-  request.url = RequestUrl(call.endpoint.url);
+  request.url = ServiceRequestUrl(call.endpoint.url);
   request.headers = {
       {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
       {"User-Agent", fmt::format("pullkeeper/{}", kVersion)},
