@@ -50,6 +50,9 @@ constexpr KnownCode kKnownCodes[] = {
     {"RequestTimeTooSkewed", StatusCode::kUnauthenticated, Hint::kClockSkew},
     {"AccessDenied", StatusCode::kPermissionDenied, Hint::kAccessDenied},
     {"AccessDeniedException", StatusCode::kPermissionDenied, Hint::kAccessDenied},
+    // EC2's words for the same two failures.
+    {"UnauthorizedOperation", StatusCode::kPermissionDenied, Hint::kAccessDenied},
+    {"AuthFailure", StatusCode::kUnauthenticated, Hint::kUnknownKey},
     {"Throttling", StatusCode::kUnavailable, Hint::kThrottled},
     {"ThrottlingException", StatusCode::kUnavailable, Hint::kThrottled},
     {"TooManyRequestsException", StatusCode::kUnavailable, Hint::kThrottled},
@@ -123,6 +126,8 @@ void ParseXmlBody(std::string_view body, AwsError* error) {
   if (error->code.empty()) error->code = ShapeName(XmlElementText(body, "Code"));
   error->message = XmlElementText(body, "Message");
   if (error->request_id.empty()) error->request_id = XmlElementText(body, "RequestId");
+  // EC2 spells it RequestID.
+  if (error->request_id.empty()) error->request_id = XmlElementText(body, "RequestID");
 }
 
 void ReplaceAll(std::string* text, std::string_view from, std::string_view to) {

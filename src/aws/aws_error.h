@@ -45,8 +45,8 @@ struct CallContext {
 //   kUnauthenticated   SignatureDoesNotMatch, InvalidSignatureException, IncompleteSignature,
 //                      UnrecognizedClientException, InvalidClientTokenId,
 //                      MissingAuthenticationToken, ExpiredToken(Exception), RequestExpired,
-//                      RequestTimeTooSkewed
-//   kPermissionDenied  AccessDenied(Exception)
+//                      RequestTimeTooSkewed, AuthFailure (EC2)
+//   kPermissionDenied  AccessDenied(Exception), UnauthorizedOperation (EC2)
 //   kUnavailable       Throttling(Exception), TooManyRequestsException, RequestLimitExceeded,
 //                      ProvisionedThroughputExceededException, 429, every 5xx (retryable)
 //   kInvalidArgument   InvalidParameterException, ValidationException, InvalidParameterValue,
