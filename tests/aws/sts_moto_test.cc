@@ -9,12 +9,13 @@
 #include <memory>
 
 #include "aws/credential_chain.h"
+#include "aws/query_request.h"
 #include "aws/sigv4_signer.h"
 #include "aws/sts_client.h"
 #include "base/clock.h"
 #include "http/curl_http_client.h"
 #include "testing/fake_clock.h"
-#include "testing/moto_server_process.h"
+#include "testing/moto_suite.h"
 #include "testing/temp_dir.h"
 
 namespace pullkeeper::aws {
@@ -27,26 +28,6 @@ using ::testing::StartsWith;
 
 constexpr char kAccount[] = "123456789012";
 
-std::string XmlText(const std::string& xml, const std::string& tag) {
-  size_t start = xml.find("<" + tag + ">");
-  size_t end = xml.find("</" + tag + ">");
-  if (start == std::string::npos || end == std::string::npos) return "";
-  start += tag.size() + 2;
-  return xml.substr(start, end - start);
-}
-
-std::string FormEncode(std::string_view value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 std::string TrustPolicy(const std::string& principal) {
   return fmt::format(
       R"({{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{}"}},)"
@@ -58,35 +39,19 @@ constexpr char kMayAssumeRoles[] =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":)"
     R"(["sts:AssumeRole","sts:GetCallerIdentity"],"Resource":"*"}]})";
 
-class StsAgainstMoto : public ::testing::Test {
+class StsAgainstMoto : public testing::MotoSuite {
  protected:
-  static void SetUpTestSuite() {
-    std::string why_not;
-    bool not_installed = false;
-    moto_ = testing::MotoServerProcess::Start(
-                {{"INITIAL_NO_AUTH_ACTION_COUNT", "1000"}, {"TZ", "UTC"}}, &why_not, &not_installed)
-                .release();
-    if (moto_ == nullptr) {
-      (not_installed ? skip_reason_ : setup_error_) = why_not;
-      return;
-    }
-    setup_error_ = CreateIdentities();
-  }
-
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
+  static void SetUpTestSuite() { StartMoto({}, CreateIdentities); }
 
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    ASSERT_TRUE(setup_error_.empty()) << setup_error_;
+    MotoSuite::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(dir_.ok());
     env_.Set("HOME", dir_.path());
     env_.Set("AWS_SHARED_CREDENTIALS_FILE", dir_.Path("credentials"));
     env_.Set("AWS_CONFIG_FILE", dir_.Path("config"));
     env_.Set("AWS_EC2_METADATA_DISABLED", "true");
-    env_.Set("AWS_ENDPOINT_URL_STS", moto_->url());
+    env_.Set("AWS_ENDPOINT_URL_STS", moto().url());
     env_.Set("AWS_REGION", "us-east-1");
     dir_.Write("credentials", "[base]\naws_access_key_id = " + deployer_key_id_ +
                                   "\naws_secret_access_key = " + deployer_secret_ + "\n");
@@ -120,44 +85,11 @@ class StsAgainstMoto : public ::testing::Test {
       auto done = Iam(step);
       if (!done.ok()) return done.status().ToString();
     }
-    auto key = Iam("Action=CreateAccessKey&UserName=deployer");
-    if (!key.ok()) return key.status().ToString();
-    deployer_key_id_ = XmlText(*key, "AccessKeyId");
-    deployer_secret_ = XmlText(*key, "SecretAccessKey");
-    if (deployer_key_id_.empty()) return "CreateAccessKey answered without a key: " + *key;
-    return SetAuth("0");
-  }
-
-  // "0" enforces authorization; "inf" switches it off (moto's AssumeRoleWithWebIdentity
-  // fails on the unsigned request while it is on).
-  static std::string SetAuth(const std::string& allowance) {
-    http::CurlHttpClient http;
-    http::Request reset{.method = "POST",
-                        .url = moto_->url() + "/moto-api/reset-auth",
-                        .headers = {{"Content-Type", "text/plain"}},
-                        .body = allowance};
-    auto response = http.Send(reset);
-    if (!response.ok() || response->status != 200) return "could not set moto auth to " + allowance;
-    return "";
-  }
-
-  static StatusOr<std::string> Iam(const std::string& action) {
-    Credentials setup;
-    setup.access_key_id = "AKIASETUPSETUPSETUP0";
-    setup.secret_access_key = SecretString("setup-secret");
-    http::Request request{.method = "POST",
-                          .url = moto_->url() + "/",
-                          .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
-                          .body = action + "&Version=2010-05-08"};
-    SigningParams params{&setup, "us-east-1", "iam", DefaultClock().Now(), {}};
-    PK_RETURN_IF_ERROR(SignHttpRequest(&request, params));
-    http::CurlHttpClient http;
-    PK_ASSIGN_OR_RETURN(http::Response response, http.Send(request));
-    if (response.status != 200) {
-      return InternalError(fmt::format("IAM {} -> HTTP {}: {}", action.substr(0, 60),
-                                       response.status, response.body.substr(0, 300)));
-    }
-    return response.body;
+    Credentials deployer;
+    std::string problem = CreateAccessKey("deployer", &deployer);
+    deployer_key_id_ = deployer.access_key_id;
+    deployer_secret_ = deployer.secret_access_key.reveal();
+    return problem;
   }
 
   std::unique_ptr<CredentialProvider> Chain(std::string profile, Clock& clock) {
@@ -173,9 +105,6 @@ class StsAgainstMoto : public ::testing::Test {
     return sts.GetCallerIdentity("us-east-1", "", credentials);
   }
 
-  static inline testing::MotoServerProcess* moto_ = nullptr;
-  static inline std::string skip_reason_;
-  static inline std::string setup_error_;
   static inline std::string deployer_key_id_;
   static inline std::string deployer_secret_;
 
@@ -188,7 +117,7 @@ TEST_F(StsAgainstMoto, AssumesARoleFromASourceProfileAndIsThatRole) {
                                    "source_profile = base\nrole_session_name = moto-1\n",
                                    kAccount));
   auto credentials = Chain("middle", DefaultClock())->Resolve();
-  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString() << "\n" << moto_->output();
+  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString() << "\n" << moto().output();
   EXPECT_THAT(credentials->access_key_id, StartsWith("ASIA"));
   EXPECT_THAT(credentials->source,
               StartsWith("assume-role profile=middle role=arn:aws:iam::123456789012:role/middle "
@@ -234,7 +163,7 @@ TEST_F(StsAgainstMoto, TurnsAWebIdentityTokenIntoWorkingCredentials) {
   ASSERT_EQ(SetAuth("inf"), "");
   auto credentials = Chain("", DefaultClock())->Resolve();
   ASSERT_EQ(SetAuth("0"), "");
-  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString() << "\n" << moto_->output();
+  ASSERT_TRUE(credentials.ok()) << credentials.status().ToString() << "\n" << moto().output();
   EXPECT_THAT(credentials->source, StartsWith("web-identity role=arn:aws:iam::123456789012:role/"
                                               "irsa token_file="));
   // Checked with authorization enforced again: the credentials are real to moto's IAM.
