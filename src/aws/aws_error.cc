@@ -16,6 +16,7 @@ namespace {
 enum class Hint {
   kWrongSecret,
   kUnknownKey,
+  kKeyOrSecret,
   kIncompleteSignature,
   kExpiredToken,
   kClockSkew,
@@ -52,7 +53,7 @@ constexpr KnownCode kKnownCodes[] = {
     {"AccessDeniedException", StatusCode::kPermissionDenied, Hint::kAccessDenied},
     // EC2's words for the same two failures.
     {"UnauthorizedOperation", StatusCode::kPermissionDenied, Hint::kAccessDenied},
-    {"AuthFailure", StatusCode::kUnauthenticated, Hint::kUnknownKey},
+    {"AuthFailure", StatusCode::kUnauthenticated, Hint::kKeyOrSecret},
     {"Throttling", StatusCode::kUnavailable, Hint::kThrottled},
     {"ThrottlingException", StatusCode::kUnavailable, Hint::kThrottled},
     {"TooManyRequestsException", StatusCode::kUnavailable, Hint::kThrottled},
@@ -193,6 +194,14 @@ std::string HintText(Hint hint, const AwsError& error, const CallContext& contex
       return fmt::format(
           "AWS does not know access key id {} from {}: it was deleted or deactivated, belongs "
           "to another partition, or its session token is wrong; check that source",
+          KeyId(context), Source(context));
+    case Hint::kKeyOrSecret:
+      // EC2 says AuthFailure both for an unknown key and for a signature made with the wrong
+      // secret.
+      return fmt::format(
+          "AWS could not validate access key id {} from {}: the key is unknown (deleted, "
+          "deactivated, another partition), or its secret access key or session token is wrong; "
+          "check that source",
           KeyId(context), Source(context));
     case Hint::kIncompleteSignature:
       return fmt::format(

@@ -270,7 +270,7 @@ TEST_F(NetworkDescribeTest, RefusedCredentialsStopAtOnceAsUnauthenticated) {
     const char* hint;
   };
   for (const Case& c : {Case{"SignatureDoesNotMatch", "secret access key does not match"},
-                        Case{"AuthFailure", "AWS does not know access key id AKIA"},
+                        Case{"AuthFailure", "AWS could not validate access key id AKIA"},
                         Case{"InvalidClientTokenId", "AWS does not know access key id AKIA"}}) {
     SCOPED_TRACE(c.code);
     FakeHttpClient http;
