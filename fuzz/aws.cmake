@@ -9,3 +9,5 @@ pullkeeper_fuzz_target(credential_process_fuzzer credential_process_fuzzer.cc
   LIBS pullkeeper_aws_credentials)
 # The credentials half: STS AssumeRole / AssumeRoleWithWebIdentity answers.
 pullkeeper_fuzz_target(sts_response_fuzzer sts_response_fuzzer.cc LIBS pullkeeper_aws_credentials)
+# The describe half: EC2 / ELBv2 XML answers turned into the AWS CLI's JSON.
+pullkeeper_fuzz_target(query_xml_fuzzer query_xml_fuzzer.cc LIBS pullkeeper_aws_describe)
