@@ -213,11 +213,12 @@ class Outcomes {
       ++read_;
       return true;
     }
-    if (first_failure_.ok()) first_failure_ = result.status();
     if (result.status().code() == StatusCode::kUnauthenticated) {
+      first_failure_ = result.status();  // the reason to stop, whatever failed before
       fatal_ = true;
       return false;
     }
+    if (first_failure_.ok()) first_failure_ = result.status();
     warnings_.push_back(fmt::format("{} not read: {}", what, result.status().message()));
     return true;
   }

@@ -287,6 +287,18 @@ TEST_F(NetworkDescribeTest, RefusedCredentialsStopAtOnceAsUnauthenticated) {
   }
 }
 
+TEST_F(NetworkDescribeTest, CredentialsRefusedAfterADenialReportTheCredentials) {
+  Override("DescribeSecurityGroups",
+           Xml(Ec2Error("UnauthorizedOperation", "You are not authorized"), 403));
+  Override("DescribeInstances", Xml(Ec2Error("ExpiredToken", "token expired"), 400));
+  auto described = Describe();
+  ASSERT_FALSE(described.ok());
+  EXPECT_EQ(described.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_THAT(described.status().message(),
+              AllOf(HasSubstr("ec2:DescribeInstances"), HasSubstr("ExpiredToken")));
+  EXPECT_EQ(http_.requests().size(), 2u);
+}
+
 TEST_F(NetworkDescribeTest, TransientFailuresAreRetriedWithBackoff) {
   http_.Respond(503, Ec2Error("Unavailable", "try again"));
   http_.Fail(UnavailableError("connection refused"));
