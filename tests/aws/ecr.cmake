@@ -7,6 +7,7 @@ pullkeeper_test(aws_ecr_test
     ${CMAKE_CURRENT_LIST_DIR}/aws_error_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/ecr_token_response_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/ecr_client_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/query_request_test.cc
   LIBS pullkeeper_aws_ecr nlohmann_json::nlohmann_json)
 # Against a real emulator: starts moto_server on 127.0.0.1 (skips when it is not installed).
 # One ctest for the whole binary, so moto starts once (about 3 s) rather than once per test.
