@@ -250,7 +250,7 @@ std::vector<std::string> StringMembers(const json& list, std::string_view member
 json ListOf(const json& document, std::string_view member) {
   if (!document.is_object()) return json::array();
   auto it = document.find(member);
-  return it != document.end() ? *it : json::array();
+  return it != document.end() && it->is_array() ? *it : json::array();
 }
 
 }  // namespace
