@@ -127,6 +127,7 @@ const std::vector<KubeCollection>& CollectionsRead() {
 Status ReadKubeObjects(kube::HttpKubeApi& api, const KubeReadOptions& options, Snapshot& snapshot,
                        KubeReadStats* stats) {
   int64_t requests_before = api.total_requests();
+  auto requests_since = [&] { return api.total_requests() - requests_before; };
   KubeReadStats counted;
   std::string first_forbidden;  // "list secrets in all namespaces"
   int forbidden = 0;
@@ -156,9 +157,10 @@ Status ReadKubeObjects(kube::HttpKubeApi& api, const KubeReadOptions& options, S
         bool cluster_level = result.error.code() == StatusCode::kUnauthenticated;
         bool nothing_yet = counted.collections_read == 0 && forbidden == 0;
         if (cluster_level || nothing_yet) {
+          if (stats != nullptr) *stats = {counted.collections_read, requests_since()};
           return result.error.WithContext(fmt::format(
-              "reading the cluster at {} for doctor (list {} {}, before anything was read)",
-              api.server(), resource, Scope(collection.namespaced ? options.namespace_name : "")));
+              "reading the cluster at {} for doctor{}", api.server(),
+              nothing_yet ? " (its first answer was already an error; nothing was read)" : ""));
         }
         ++snapshot.skipped()[fmt::format("{}list {}", kNotReadFailed, resource)];
         log::Warn(kComponent, "listing failed; the checks that need it see nothing",
@@ -167,7 +169,7 @@ Status ReadKubeObjects(kube::HttpKubeApi& api, const KubeReadOptions& options, S
       }
     }
   }
-  counted.requests = api.total_requests() - requests_before;
+  counted.requests = requests_since();
   if (stats != nullptr) *stats = counted;
   if (counted.collections_read > 0) return Status::Ok();
   if (!first_forbidden.empty()) {
