@@ -103,6 +103,22 @@ class DoctorLiveEndToEnd(harness.IntegrationTestCase):
             self.assertIn(check, checks)
         self.assertEqual(live["skipped"], {})
 
+    def test_an_operator_older_than_0_17_is_read_through_v1beta1(self):
+        self.seed("outage-broken")
+        _, expected = self.live_json()
+        # external-secrets before 0.17 serves v1beta1 only: v1 answers 404 as an unknown API.
+        self.kube.set_faults({"errors": [{"path_regex": "^/apis/external-secrets.io/v1/",
+                                          "code": 404}]})
+        self.kube.clear_requests()
+        _, report = self.live_json()
+        self.assertEqual(comparable(report), comparable(expected))
+        self.assertEqual(report["skipped"], {})
+        old_paths = [r["path"] for r in self.kube.requests() if "/v1beta1/" in r["path"]]
+        self.assertEqual(sorted(old_paths),
+                         ["/apis/external-secrets.io/v1beta1/clustersecretstores",
+                          "/apis/external-secrets.io/v1beta1/externalsecrets",
+                          "/apis/external-secrets.io/v1beta1/secretstores"])
+
     def test_healthy_estate_live_has_no_problem(self):
         self.seed("outage-healthy")
         result = self.doctor("--kubeconfig", str(self.kube.kubeconfig))
