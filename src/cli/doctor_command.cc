@@ -52,7 +52,11 @@ struct StateRead {
 StateRead ReadLiveState(const DoctorCommandFlags& flags) {
   ProcessEnvironment env;
   Clock& clock = DefaultClock();
-  auto api = ConnectToCluster(flags.kubeconfig, flags.context, env, clock);
+  kube::KubeApiOptions api_options;
+  api_options.permission_hint =
+      "doctor needs get/list on it for your user: see the ClusterRole in the README's "
+      "\"Live mode\" section of pullkeeper doctor";
+  auto api = ConnectToCluster(flags.kubeconfig, flags.context, env, clock, api_options);
   if (!api.ok()) {
     return {api.status().WithContext("loading the kubeconfig for live mode (or pass --snapshot "
                                      "DIR to read saved kubectl outputs instead)"),

@@ -15,11 +15,11 @@ void AddKubeConnectionFlags(CLI::App& command, std::string& kubeconfig, std::str
 
 StatusOr<std::unique_ptr<kube::HttpKubeApi>> ConnectToCluster(const std::string& kubeconfig,
                                                               const std::string& context,
-                                                              const Environment& env,
-                                                              Clock& clock) {
-  kube::RestConfigOptions options{kubeconfig, context};
-  PK_ASSIGN_OR_RETURN(kube::RestConfig config, kube::LoadRestConfig(options, env));
-  return kube::HttpKubeApi::Create(std::move(config), clock);
+                                                              const Environment& env, Clock& clock,
+                                                              kube::KubeApiOptions options) {
+  kube::RestConfigOptions config_options{kubeconfig, context};
+  PK_ASSIGN_OR_RETURN(kube::RestConfig config, kube::LoadRestConfig(config_options, env));
+  return kube::HttpKubeApi::Create(std::move(config), clock, std::move(options));
 }
 
 }  // namespace pullkeeper::cli

@@ -23,6 +23,7 @@ void AddKubeConnectionFlags(CLI::App& command, std::string& kubeconfig, std::str
 // as for any bad configuration file. `clock` must outlive the client.
 StatusOr<std::unique_ptr<kube::HttpKubeApi>> ConnectToCluster(const std::string& kubeconfig,
                                                               const std::string& context,
-                                                              const Environment& env, Clock& clock);
+                                                              const Environment& env, Clock& clock,
+                                                              kube::KubeApiOptions options = {});
 
 }  // namespace pullkeeper::cli

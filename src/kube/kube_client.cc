@@ -179,9 +179,14 @@ Status HttpKubeApi::RefreshToken() {
 
 ApiRequest HttpKubeApi::Describe(std::string verb, std::string object, std::string resource,
                                  std::string_view namespace_name) const {
-  return ApiRequest{std::move(verb),          std::move(object),
-                    std::move(resource),      std::string(namespace_name),
-                    config_.auth_description, ""};
+  ApiRequest request;
+  request.verb = std::move(verb);
+  request.object = std::move(object);
+  request.resource = std::move(resource);
+  request.namespace_name = std::string(namespace_name);
+  request.auth_description = config_.auth_description;
+  request.permission_hint = options_.permission_hint;
+  return request;
 }
 
 http::Request HttpKubeApi::BuildRequest(std::string_view method, const std::string& path,

@@ -77,6 +77,8 @@ struct KubeApiOptions {
   // whose requeue with backoff is the better place to wait that long.
   std::chrono::milliseconds max_retry_delay{std::chrono::seconds(10)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // Replaces the RBAC hint of 403 errors (see ApiRequest::permission_hint); "" keeps sync's.
+  std::string permission_hint;
   // How often a token read from a file (RestConfig::token_file) is read again.
   std::chrono::seconds token_reread_interval{60};
 };

@@ -138,6 +138,9 @@ class DoctorLiveEndToEnd(harness.IntegrationTestCase):
         self.assertNotIn("pull-secret-expired", checks)  # it needs the Secrets
         text = self.doctor("--kubeconfig", str(self.kube.kubeconfig))
         self.assertIn("not read: forbidden: list secrets;", text.stdout)
+        # The warning says which role doctor needs, not the roles sync's ServiceAccount uses.
+        self.assertIn("\"Live mode\" section", text.stderr)
+        self.assertNotIn("deploy/rbac", text.stderr)
 
     def test_one_namespace_reads_only_that_namespace(self):
         self.seed("outage-broken")

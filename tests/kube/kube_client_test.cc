@@ -215,6 +215,20 @@ TEST_F(HttpKubeApiTest, ObjectPagesMapNotServedAndForbiddenCollections) {
   ExpectNoToken(forbidden);
 }
 
+TEST_F(HttpKubeApiTest, APermissionHintReplacesTheHintAboutSyncsRoles) {
+  KubeApiOptions options;
+  options.permission_hint = "grant your user list on it (see the README)";
+  MakeApi(options);
+  http_->Respond(403, StatusBody(403, "Forbidden", "pods is forbidden"));
+  Status forbidden = api_->ForEachObjectPage(
+      "/api/v1/pods", "", [](std::vector<json>&&, bool) { return Status::Ok(); });
+  EXPECT_EQ(forbidden.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(forbidden.message().find("; grant your user list on it (see the README)"),
+            std::string::npos)
+      << forbidden.message();
+  EXPECT_EQ(forbidden.message().find("deploy/rbac"), std::string::npos) << forbidden.message();
+}
+
 TEST_F(HttpKubeApiTest, ObjectPagesRefuseWhatIsNotACollectionPath) {
   for (const char* path : {"", "pods", "/api/v1", "/apis/apps/v1", "/api/v1/namespaces/x",
                            "/api//pods", "/api/v1/namespaces/x/pods/name/extra"}) {
