@@ -1,5 +1,6 @@
-// Wires `pullkeeper doctor`: flags to DoctorOptions, the snapshot directory to a Snapshot,
-// then the report on stdout, or one error line (through the logger) and exit code 2.
+// Wires `pullkeeper doctor`: flags to DoctorOptions, the snapshot directory or the live
+// cluster to a Snapshot, then the report on stdout, or one error line (through the logger)
+// and the exit code of the part that failed.
 #include "cli/doctor_command.h"
 
 #include <fmt/format.h>
@@ -10,7 +11,9 @@
 #include "base/log.h"
 #include "base/printable.h"
 #include "cli/exit_codes.h"
+#include "cli/kube_connection.h"
 #include "doctor/doctor.h"
+#include "doctor/live/kube_reader.h"
 
 namespace pullkeeper::cli {
 namespace {
@@ -36,6 +39,45 @@ StatusOr<doctor::DoctorOptions> MakeOptions(const DoctorCommandFlags& flags) {
   options.expiry_warning = *warning;
   options.namespace_filter = flags.namespace_filter;
   return options;
+}
+
+// A Snapshot, or the error and the exit code of the part that failed.
+struct StateRead {
+  StatusOr<doctor::Snapshot> snapshot;
+  int exit_code_on_error = kExitUsage;
+};
+
+// Live mode: everything doctor reads, from the cluster of --kubeconfig/--context. The one
+// place that reads the live state, so the AWS account's describe calls belong here too.
+StateRead ReadLiveState(const DoctorCommandFlags& flags) {
+  ProcessEnvironment env;
+  Clock& clock = DefaultClock();
+  kube::KubeApiOptions api_options;
+  api_options.permission_hint =
+      "doctor needs get/list on it for your user: see the ClusterRole in the README's "
+      "\"Live mode\" section of pullkeeper doctor";
+  auto api = ConnectToCluster(flags.kubeconfig, flags.context, env, clock, api_options);
+  if (!api.ok()) {
+    return {api.status().WithContext("loading the kubeconfig for live mode (or pass --snapshot "
+                                     "DIR to read saved kubectl outputs instead)"),
+            kExitUsage};
+  }
+  doctor::Snapshot snapshot;
+  doctor::live::KubeReadOptions read_options;
+  read_options.namespace_name = flags.namespace_filter;
+  doctor::live::KubeReadStats stats;
+  Status read = doctor::live::ReadKubeObjects(**api, read_options, snapshot, &stats);
+  log::Debug(kComponent, "kubernetes requests",
+             {{"requests", stats.requests},
+              {"collections", static_cast<int64_t>(stats.collections_read)}});
+  if (!read.ok()) return {read, kExitKubernetesFailure};
+  return {std::move(snapshot), kExitOk};
+}
+
+StateRead ReadSnapshotDirectory(const DoctorCommandFlags& flags) {
+  auto snapshot = doctor::LoadSnapshotDirectory(flags.snapshot);
+  if (!snapshot.ok()) return {snapshot.status().WithContext("reading snapshot"), kExitUsage};
+  return {std::move(snapshot), kExitOk};
 }
 
 }  // namespace
@@ -74,7 +116,8 @@ CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags) {
                          "Find the chain of causes behind failing image pulls and unreachable load "
                          "balancers, root cause first; prints no secret");
   doctor->add_option("--snapshot", flags.snapshot,
-                     "directory of `kubectl get ... -o json` and `aws ... describe-*` outputs");
+                     "directory of `kubectl get ... -o json` and `aws ... describe-*` outputs "
+                     "(default: read the live cluster)");
   doctor->add_option("--now", flags.now,
                      "the time to judge expiry against, RFC 3339 (default: the clock)");
   doctor
@@ -86,20 +129,25 @@ CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags) {
       ->capture_default_str();
   doctor->add_option("--namespace", flags.namespace_filter,
                      "look only at this namespace (default: all)");
+  // Live mode (no --snapshot): the cluster, chosen as for `sync`.
+  AddKubeConnectionFlags(*doctor, flags.kubeconfig, flags.context);
   return doctor;
 }
 
 int RunDoctorCommand(const DoctorCommandFlags& flags) {
-  if (flags.snapshot.empty()) {
-    return Fail(kExitUsage, UnimplementedError("live mode is not implemented yet; use --snapshot "
-                                               "DIR with kubectl and aws outputs"));
+  if (!flags.snapshot.empty() && (!flags.kubeconfig.empty() || !flags.context.empty())) {
+    return Fail(kExitUsage,
+                InvalidArgumentError(
+                    "--snapshot reads saved outputs while --kubeconfig/--context (or "
+                    "PULLKEEPER_KUBECONFIG/PULLKEEPER_CONTEXT) choose a live cluster; give one "
+                    "or the other"));
   }
   auto options = MakeOptions(flags);
   if (!options.ok()) return Fail(kExitUsage, options.status());
-  auto snapshot = doctor::LoadSnapshotDirectory(flags.snapshot);
-  if (!snapshot.ok()) return Fail(kExitUsage, snapshot.status().WithContext("reading snapshot"));
+  StateRead state = flags.snapshot.empty() ? ReadLiveState(flags) : ReadSnapshotDirectory(flags);
+  if (!state.snapshot.ok()) return Fail(state.exit_code_on_error, state.snapshot.status());
 
-  doctor::Report report = doctor::RunDoctor(*snapshot, *options);
+  doctor::Report report = doctor::RunDoctor(*state.snapshot, *options);
   std::string text =
       flags.output == "json" ? doctor::FormatReportJson(report) : doctor::FormatReportText(report);
   std::fputs(text.c_str(), stdout);

@@ -1,6 +1,7 @@
-// `pullkeeper doctor`: reads a snapshot directory of kubectl and aws outputs, runs the checks
-// of src/doctor and prints the chains of causes behind failing pulls and unreachable load
-// balancers, root cause first. Reads Secrets but prints only their names, keys and expiry.
+// `pullkeeper doctor`: reads a snapshot directory of kubectl and aws outputs, or the live
+// cluster, runs the checks of src/doctor and prints the chains of causes behind failing pulls
+// and unreachable load balancers, root cause first. Reads Secrets but prints only their names,
+// keys and expiry.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -12,8 +13,11 @@
 namespace pullkeeper::cli {
 
 struct DoctorCommandFlags {
-  std::string snapshot;  // "" means live mode, not implemented yet
-  std::string now;       // RFC 3339; "" means the real clock
+  std::string snapshot;  // "" means live mode: read the cluster
+  // Live mode's cluster, exactly as for `sync` (cli/kube_connection.h).
+  std::string kubeconfig;
+  std::string context;
+  std::string now;  // RFC 3339; "" means the real clock
   std::string expiry_warning = "2h";
   std::string output = "text";
   std::string namespace_filter;
@@ -23,7 +27,9 @@ struct DoctorCommandFlags {
 CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags);
 
 // Runs a parsed `doctor` and returns the exit code: 0 when no finding is an error, 1 when
-// one is, 2 for bad input (no --snapshot, a missing directory, a bad --now or duration).
+// one is, 2 for bad input (a missing directory, a bad --now or duration, a bad kubeconfig,
+// --snapshot with --kubeconfig/--context), 4 when the cluster cannot be read at all
+// (unreachable, credentials rejected, every list forbidden).
 int RunDoctorCommand(const DoctorCommandFlags& flags);
 
 // "2h", "90m", "1h30m", "45s": whole numbers, each unit at most once, largest first.

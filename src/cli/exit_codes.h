@@ -9,9 +9,11 @@ enum ExitCode : int {
   kExitPartialFailure = 1,     // some namespaces failed; the others were still written;
                                // doctor: at least one finding is an error
   kExitUsage = 2,              // bad flags, environment or configuration files; doctor: a
-                               // missing snapshot directory, a bad --now or duration
+                               // missing snapshot directory, a bad --now or duration, a bad
+                               // kubeconfig
   kExitAwsFailure = 3,         // AWS credentials missing or rejected, or permission denied
-  kExitKubernetesFailure = 4,  // cannot connect, authenticate or is forbidden at cluster level
+  kExitKubernetesFailure = 4,  // cannot connect, authenticate or is forbidden at cluster level;
+                               // doctor (live): nothing could be read from the cluster
 };
 
 }  // namespace pullkeeper::cli

@@ -10,10 +10,10 @@
 #include "aws/ecr_client.h"
 #include "base/log.h"
 #include "cli/exit_codes.h"
+#include "cli/kube_connection.h"
 #include "cli/sync_summary.h"
 #include "http/curl_http_client.h"
 #include "kube/kube_client.h"
-#include "kube/rest_config.h"
 #include "sync/sync_run.h"
 
 namespace pullkeeper::cli {
@@ -92,10 +92,10 @@ int RunSyncCommand(SyncCommandFlags& flags) {
   auto credentials = aws::MakeDefaultCredentialChain(env, chain_options);
   http::CurlHttpClient aws_http;
   aws::HttpEcrApi ecr(aws_http, clock, env);
-  kube::RestConfigOptions kube_options{options.kubeconfig, options.context};
   sync::KubeApiFactory make_kube_api = [&]() -> StatusOr<std::unique_ptr<kube::KubeApi>> {
-    PK_ASSIGN_OR_RETURN(kube::RestConfig config, kube::LoadRestConfig(kube_options, env));
-    return std::unique_ptr<kube::KubeApi>(kube::HttpKubeApi::Create(std::move(config), clock));
+    PK_ASSIGN_OR_RETURN(std::unique_ptr<kube::HttpKubeApi> api,
+                        ConnectToCluster(options.kubeconfig, options.context, env, clock));
+    return std::unique_ptr<kube::KubeApi>(std::move(api));
   };
 
   sync::SyncDependencies deps{env, clock, *credentials, ecr, make_kube_api};

@@ -1,6 +1,7 @@
 // Flag definitions of `pullkeeper sync`, kept apart from the wiring in sync_command.cc.
 #include <string>
 
+#include "cli/kube_connection.h"
 #include "cli/sync_command.h"
 
 namespace pullkeeper::cli {
@@ -30,11 +31,7 @@ CLI::App* AddSyncCommand(CLI::App& app, SyncCommandFlags& flags) {
       ->delimiter(',')
       ->envname("PULLKEEPER_REGISTRY_ALIASES");
 
-  sync->add_option("--kubeconfig", o.kubeconfig,
-                   "kubeconfig file (default: KUBECONFIG, ~/.kube/config, then in-cluster)")
-      ->envname("PULLKEEPER_KUBECONFIG");
-  sync->add_option("--context", o.context, "kubeconfig context (default: current-context)")
-      ->envname("PULLKEEPER_CONTEXT");
+  AddKubeConnectionFlags(*sync, o.kubeconfig, o.context);
   sync->add_option("--namespaces", o.namespaces, "namespaces to write the secret into")
       ->delimiter(',')
       ->envname("PULLKEEPER_NAMESPACES");
@@ -43,8 +40,7 @@ CLI::App* AddSyncCommand(CLI::App& app, SyncCommandFlags& flags) {
   sync->add_option("--namespace-selector", o.namespace_selector,
                    "label selector choosing namespaces, e.g. ecr-pull=enabled")
       ->envname("PULLKEEPER_NAMESPACE_SELECTOR");
-  sync->add_option("--exclude-namespaces", o.exclude_namespaces,
-                   "namespaces never to write into")
+  sync->add_option("--exclude-namespaces", o.exclude_namespaces, "namespaces never to write into")
       ->delimiter(',')
       ->envname("PULLKEEPER_EXCLUDE_NAMESPACES");
   sync->add_option("--secret-name", o.secret_name, "name of the pull secret")

@@ -106,6 +106,13 @@ std::string Plural(int count, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", count, count == 1 ? one : many);
 }
 
+bool IsNotRead(std::string_view reason) {
+  for (std::string_view prefix : {kNotReadNotServed, kNotReadForbidden, kNotReadFailed}) {
+    if (reason.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
 std::string SummaryLine(const Report& report) {
   int errors = 0, warnings = 0, infos = 0;
   for (const auto& finding : report.findings) {
@@ -117,11 +124,27 @@ std::string SummaryLine(const Report& report) {
       fmt::format("summary: {}, {}, {}; {}", Plural(errors, "error", "errors"),
                   Plural(warnings, "warning", "warnings"), Plural(infos, "info", "info"),
                   Plural(static_cast<int>(report.root_causes.size()), "root cause", "root causes"));
-  if (report.skipped.empty()) return line + "; nothing skipped\n";
   std::vector<std::string> parts;
-  for (const auto& [reason, count] : report.skipped)
-    parts.push_back(fmt::format("{} {}", count, Printable(reason, 200)));
+  for (const auto& [reason, count] : report.skipped) {
+    if (!IsNotRead(reason)) parts.push_back(fmt::format("{} {}", count, Printable(reason, 200)));
+  }
+  if (parts.empty()) return line + "; nothing skipped\n";
   return fmt::format("{}; skipped: {}\n", line, fmt::join(parts, ", "));
+}
+
+// Collections live mode could not read get a line of their own above the summary: a check
+// that saw no Secrets reports nothing about them, and "no problems found" must not read as
+// "all is well" when a whole kind was missing.
+std::string NotReadLine(const Report& report) {
+  std::vector<std::string> parts;
+  for (const auto& [reason, count] : report.skipped) {
+    if (IsNotRead(reason)) parts.push_back(std::string(Printable(reason, 200)));
+  }
+  if (parts.empty()) return "";
+  return fmt::format(
+      "not read: {}; the checks that need these saw nothing (a forbidden list needs get/list "
+      "for your user, see the README's Live mode; not served means not installed)\n",
+      fmt::join(parts, "; "));
 }
 
 }  // namespace
@@ -191,6 +214,7 @@ std::string FormatReportText(const Report& report) {
     out += "\n";
   }
   if (report.findings.empty()) out += "no problems found\n";
+  out += NotReadLine(report);
   out += SummaryLine(report);
   return out;
 }

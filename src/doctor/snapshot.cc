@@ -49,7 +49,8 @@ std::string ObjectKey(std::string_view kind, std::string_view namespace_name,
   return key;
 }
 
-// One Kubernetes object: `kind` is the item's own, or the one its list implies.
+}  // namespace
+
 void AddKubeObject(Snapshot& snapshot, std::string kind, nlohmann::json&& body,
                    std::string origin) {
   if (!IsKindRead(kind)) {
@@ -74,6 +75,8 @@ void AddKubeObject(Snapshot& snapshot, std::string kind, nlohmann::json&& body,
   object.origin = std::move(origin);
   snapshot.Add(std::move(object));
 }
+
+namespace {
 
 // "List" (kubectl's mixed list) or "<Kind>List" (what the API server returns for a list call).
 bool IsListKind(std::string_view kind) {

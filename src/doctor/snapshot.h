@@ -62,7 +62,8 @@ class Snapshot {
   AwsState& aws() { return aws_; }
   const AwsState& aws() const { return aws_; }
 
-  // What was read but not used, e.g. {"not JSON": 2, "kind ConfigMap": 14}.
+  // What was read but not used, e.g. {"not JSON": 2, "kind ConfigMap": 14}; in live mode
+  // also what could not be read, under the kNotRead* prefixes below.
   std::map<std::string, int>& skipped() { return skipped_; }
   const std::map<std::string, int>& skipped() const { return skipped_; }
 
@@ -74,6 +75,13 @@ class Snapshot {
   AwsState aws_;
   std::map<std::string, int> skipped_;
 };
+
+// Skipped-reason prefixes for collections live mode could not read, so a report can show the
+// gap apart from ignored input: "not served: externalsecrets.external-secrets.io",
+// "forbidden: list secrets", "failed: list events".
+inline constexpr std::string_view kNotReadNotServed = "not served: ";
+inline constexpr std::string_view kNotReadForbidden = "forbidden: ";
+inline constexpr std::string_view kNotReadFailed = "failed: ";
 
 struct SnapshotOptions {
   size_t max_file_bytes = size_t{1} << 30;  // a larger file is skipped and counted
@@ -93,5 +101,11 @@ StatusOr<Snapshot> LoadSnapshotDirectory(const std::string& directory,
 // Adds one file's parsed content to `snapshot`, as LoadSnapshotDirectory does for each file;
 // `origin` names it in evidence. Exposed for the fuzz target and live mode. Never throws.
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin);
+
+// Adds one Kubernetes object of `kind` (the item's own, or the one its list or API path
+// implies), as the directory reader does for each item: kinds no check reads are counted in
+// skipped() as "kind <Kind>", objects without metadata.name as "<Kind> without metadata.name".
+// Shared by the snapshot and live readers so both keep the same objects.
+void AddKubeObject(Snapshot& snapshot, std::string kind, nlohmann::json&& body, std::string origin);
 
 }  // namespace pullkeeper::doctor

@@ -96,7 +96,7 @@ std::string Hint(StatusCode code, const ApiStatus& status, const ApiRequest& req
           "certificate the server does not trust)",
           request.auth_description.empty() ? "this client" : request.auth_description);
     case StatusCode::kPermissionDenied:
-      return RbacHint(request);
+      return request.permission_hint.empty() ? RbacHint(request) : request.permission_hint;
     case StatusCode::kFailedPrecondition:
       return fmt::format("namespace \"{}\" is being deleted", request.namespace_name);
     case StatusCode::kNotFound:

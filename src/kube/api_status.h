@@ -42,6 +42,9 @@ struct ApiRequest {
   std::string namespace_name;    // empty for cluster-scoped or all-namespace requests
   std::string auth_description;  // RestConfig::auth_description, for 401 hints
   std::string url;               // already redacted; quoted only when the body is not a Status
+  // What a 403 tells the user to grant, in place of the hint about sync's ServiceAccount
+  // roles (deploy/rbac*.yaml), for callers that run as someone else (doctor runs as a human).
+  std::string permission_hint;
 };
 
 // Maps a non-2xx response to a Status:

@@ -78,6 +78,49 @@ Status NameRequired(std::string_view verb, std::string_view what, std::string_vi
   return InvalidArgumentError(fmt::format("{} secret: {} must not be empty", verb, what));
 }
 
+// What a collection path names, for RBAC-shaped messages: "/api/v1/namespaces/staging/pods"
+// is resource "pods" in namespace "staging"; "/apis/external-secrets.io/v1/secretstores" is
+// "secretstores.external-secrets.io" in all namespaces. False when the path is not one.
+struct CollectionPath {
+  std::string resource;  // plural, qualified by the group when it has one
+  std::string namespace_name;
+};
+
+bool ParseCollectionPath(std::string_view path, CollectionPath& out) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 1; start <= path.size();) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (path.empty() || path[0] != '/' || parts.empty()) return false;
+  if (std::any_of(parts.begin(), parts.end(), [](std::string_view p) { return p.empty(); }))
+    return false;
+  std::string_view group;
+  size_t rest = 0;
+  if (parts[0] == "api" && parts.size() >= 3) {
+    rest = 2;
+  } else if (parts[0] == "apis" && parts.size() >= 4) {
+    group = parts[1];
+    rest = 3;
+  } else {
+    return false;
+  }
+  std::string_view plural;
+  if (parts.size() == rest + 1) {
+    plural = parts[rest];
+  } else if (parts.size() == rest + 3 && parts[rest] == "namespaces") {
+    out.namespace_name = std::string(parts[rest + 1]);
+    plural = parts[rest + 2];
+  } else {
+    return false;
+  }
+  out.resource = std::string(plural);
+  if (!group.empty()) out.resource += "." + std::string(group);
+  return true;
+}
+
 }  // namespace
 
 Status KubeApi::ForEachSecretPage(std::string_view field_selector, std::string_view label_selector,
@@ -136,9 +179,14 @@ Status HttpKubeApi::RefreshToken() {
 
 ApiRequest HttpKubeApi::Describe(std::string verb, std::string object, std::string resource,
                                  std::string_view namespace_name) const {
-  return ApiRequest{std::move(verb),          std::move(object),
-                    std::move(resource),      std::string(namespace_name),
-                    config_.auth_description, ""};
+  ApiRequest request;
+  request.verb = std::move(verb);
+  request.object = std::move(object);
+  request.resource = std::move(resource);
+  request.namespace_name = std::string(namespace_name);
+  request.auth_description = config_.auth_description;
+  request.permission_hint = options_.permission_hint;
+  return request;
 }
 
 http::Request HttpKubeApi::BuildRequest(std::string_view method, const std::string& path,
@@ -402,6 +450,29 @@ Status HttpKubeApi::ForEachSecretPage(std::string_view field_selector,
                        }
                        items.clear();  // the page's JSON is no longer needed
                        return on_page(std::move(secrets));
+                     });
+}
+
+Status HttpKubeApi::ForEachObjectPage(std::string_view collection_path,
+                                      std::string_view field_selector,
+                                      const ObjectPageHandler& on_page) {
+  CollectionPath collection;
+  if (!ParseCollectionPath(collection_path, collection)) {
+    return InvalidArgumentError(
+        fmt::format("list: \"{}\" is not a collection path such as /api/v1/pods or "
+                    "/apis/batch/v1/namespaces/NAMESPACE/cronjobs",
+                    collection_path));
+  }
+  std::string scope = collection.namespace_name.empty()
+                          ? std::string(" in all namespaces")
+                          : fmt::format(" in namespace {}", collection.namespace_name);
+  ApiRequest what =
+      Describe("list", collection.resource + scope + SelectorDescription(field_selector, ""),
+               collection.resource, collection.namespace_name);
+  return ForEachPage(what, std::string(collection_path), SelectorQuery(field_selector, ""),
+                     options_.page_size,
+                     [&](std::vector<json>&& items, const std::string&, bool first) {
+                       return on_page(std::move(items), first);
                      });
 }
 

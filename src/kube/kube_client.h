@@ -51,8 +51,7 @@ class KubeApi {
   // Stops at, and returns, the first error of the list or of `on_page`. The default
   // implementation hands over ListSecrets() as one page.
   using SecretPageHandler = std::function<Status(std::vector<Secret>&& page)>;
-  virtual Status ForEachSecretPage(std::string_view field_selector,
-                                   std::string_view label_selector,
+  virtual Status ForEachSecretPage(std::string_view field_selector, std::string_view label_selector,
                                    const SecretPageHandler& on_page);
   virtual StatusOr<Secret> GetSecret(std::string_view namespace_name, std::string_view name) = 0;
   // POST of the model's fields (Secret::raw is ignored); returns the created object.
@@ -78,6 +77,8 @@ struct KubeApiOptions {
   // whose requeue with backoff is the better place to wait that long.
   std::chrono::milliseconds max_retry_delay{std::chrono::seconds(10)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  // Replaces the RBAC hint of 403 errors (see ApiRequest::permission_hint); "" keeps sync's.
+  std::string permission_hint;
   // How often a token read from a file (RestConfig::token_file) is read again.
   std::chrono::seconds token_reread_interval{60};
 };
@@ -107,6 +108,23 @@ class HttpKubeApi : public KubeApi {
                                 WriteMode mode = WriteMode::kPersist) override;
   StatusOr<Secret> ReplaceSecret(std::string_view namespace_name, const Secret& secret,
                                  WriteMode mode = WriteMode::kPersist) override;
+
+  // Every object of one collection, e.g. "/api/v1/pods" (all namespaces),
+  // "/apis/batch/v1/namespaces/staging/cronjobs" or a custom resource's
+  // "/apis/external-secrets.io/v1/secretstores", handed over one page at a time as parsed JSON
+  // (list items carry no kind: the collection implies it). `field_selector` may be "".
+  // `first_page` is true for the first page of the list and again when an expired continue
+  // token (410) restarts it: a caller that keeps items drops what it kept of that list.
+  // Same retries, error mapping and request counting ("list") as every other list; a
+  // collection the server does not serve is kNotFound, an RBAC refusal kPermissionDenied.
+  // kInvalidArgument when `collection_path` does not start with "/api/" or "/apis/".
+  using ObjectPageHandler =
+      std::function<Status(std::vector<nlohmann::json>&& items, bool first_page)>;
+  Status ForEachObjectPage(std::string_view collection_path, std::string_view field_selector,
+                           const ObjectPageHandler& on_page);
+
+  // The server as the kubeconfig names it, for messages ("https://api.example:6443").
+  const std::string& server() const { return config_.server; }
 
   // Reads RestConfig::token_file again now (projected tokens rotate). kOk without a token
   // file; on failure the previous token stays in use.

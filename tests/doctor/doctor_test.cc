@@ -176,6 +176,20 @@ TEST(FormatReportText, EscapesControlCharactersFromTheSnapshot) {
   EXPECT_EQ(text.find("\nsummary: 0 errors"), std::string::npos);
 }
 
+TEST(FormatReportText, ShowsWhatLiveModeCouldNotReadApartFromSkippedInput) {
+  Report report;
+  report.skipped = {{"forbidden: list secrets", 1},
+                    {"kind ConfigMap", 2},
+                    {"not served: externalsecrets.external-secrets.io", 1}};
+  std::string text = FormatReportText(report);
+  EXPECT_NE(text.find("no problems found\nnot read: forbidden: list secrets; not served: "
+                      "externalsecrets.external-secrets.io; the checks that need these saw "
+                      "nothing"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("; skipped: 2 kind ConfigMap\n"), std::string::npos) << text;
+}
+
 TEST(FormatReportText, SaysSoWhenNothingIsWrong) {
   Report report;
   EXPECT_EQ(FormatReportText(report),

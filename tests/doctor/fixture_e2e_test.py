@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -108,7 +109,6 @@ class DoctorOnFixtures(unittest.TestCase):
 
     def test_usage_errors_exit_two(self):
         cases = {
-            "no snapshot": ["doctor"],
             "missing directory": ["doctor", "--snapshot", str(FIXTURES / "no-such-dir")],
             "bad --now": ["doctor", "--snapshot", str(FIXTURES / "outage-healthy"),
                           "--now", "yesterday"],
@@ -122,9 +122,15 @@ class DoctorOnFixtures(unittest.TestCase):
                 result = subprocess.run([str(binary()), *args], capture_output=True, text=True,
                                         timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
                 self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
-        result = subprocess.run([str(binary()), "doctor"], capture_output=True, text=True,
-                                timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-        self.assertIn("live mode is not implemented yet; use --snapshot", result.stderr)
+        # Without --snapshot doctor reads the live cluster; with no kubeconfig anywhere (an
+        # empty HOME, no KUBECONFIG, not in a pod) that is a configuration error, as for sync.
+        with tempfile.TemporaryDirectory(prefix="pk-home-") as home:
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+                   "AWS_EC2_METADATA_DISABLED": "true"}
+            result = subprocess.run([str(binary()), "doctor"], capture_output=True, text=True,
+                                    timeout=TIMEOUT_SECONDS, stdin=subprocess.DEVNULL, env=env)
+        self.assertEqual(result.returncode, 2, result.stdout + result.stderr)
+        self.assertIn("--snapshot", result.stderr)
 
 
 if __name__ == "__main__":

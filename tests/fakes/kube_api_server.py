@@ -121,9 +121,20 @@ RESOURCE_TYPES = (
     ResourceType("batch", "v1", "cronjobs", "cronjob", "CronJob", short_names=("cj",),
                  categories=("all",), has_status_subresource=True, tracks_generation=True),
     ResourceType("coordination.k8s.io", "v1", "leases", "lease", "Lease"),
-    ResourceType("external-secrets.io", "v1beta1", "externalsecrets", "externalsecret",
-                 "ExternalSecret", short_names=("es",), categories=("external-secrets",),
-                 has_status_subresource=True, tracks_generation=True, is_custom=True),
+    ResourceType("apps", "v1", "replicasets", "replicaset", "ReplicaSet", short_names=("rs",),
+                 categories=("all",), has_status_subresource=True, tracks_generation=True),
+    # external-secrets' CRDs as ESO >= 0.17 installs them: v1 (preferred, listed first) and the
+    # deprecated v1beta1 served side by side from one storage, as a CRD without a conversion
+    # webhook does (an object reads the same in either version but for its apiVersion).
+    *(ResourceType("external-secrets.io", version, plural, plural[:-1], kind,
+                   is_namespaced=is_namespaced, short_names=short_names,
+                   categories=("external-secrets",), has_status_subresource=True,
+                   tracks_generation=True, is_custom=True)
+      for version in ("v1", "v1beta1")
+      for plural, kind, is_namespaced, short_names in (
+          ("externalsecrets", "ExternalSecret", True, ("es",)),
+          ("secretstores", "SecretStore", True, ("ss",)),
+          ("clustersecretstores", "ClusterSecretStore", False, ("css",)))),
 )
 
 # (group, version) -> {plural: ResourceType}, in the order discovery lists them.

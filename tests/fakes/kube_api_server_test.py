@@ -842,8 +842,15 @@ class DiscoveryAndHttpTest(FakeServerTestCase):
         self.assertEqual((core["namespaces"]["namespaced"], core["namespaces"]["shortNames"]),
                          (False, ["ns"]))
         self.assertEqual(core["secrets"]["kind"], "Secret")
-        eso = self.api.get("/apis/external-secrets.io/v1beta1")[1]["resources"][0]
-        self.assertEqual((eso["kind"], eso["shortNames"]), ("ExternalSecret", ["es"]))
+        for version in ("v1", "v1beta1"):
+            eso = {r["name"]: r for r in
+                   self.api.get(f"/apis/external-secrets.io/{version}")[1]["resources"]}
+            self.assertEqual((eso["externalsecrets"]["kind"], eso["externalsecrets"]["shortNames"]),
+                             ("ExternalSecret", ["es"]))
+            self.assertEqual((eso["secretstores"]["namespaced"],
+                              eso["clustersecretstores"]["namespaced"]), (True, False))
+        self.assertEqual(self.api.get("/apis/external-secrets.io")[1]["preferredVersion"]
+                         ["version"], "v1")
         self.assertEqual(self.api.get("/openapi/v2")[0], 404)
         self.assertIn("api/v1", self.api.get("/openapi/v3")[1]["paths"])
 
@@ -1037,6 +1044,58 @@ class KubectlAgainstFakeTest(KubectlRunner, FakeServerTestCase):
         output = self.assertKubectlOk(self.kubectl("get", "deploy,sts,ds,cj,jobs,es,lease,cm,sa",
                                                    "-A", "-o", "name"))
         self.assertEqual(output, "")
+
+    def seed_external_secrets_stores(self):
+        """A SecretStore written as v1beta1 (as a pre-0.17 manifest would be), a
+        ClusterSecretStore and a ReplicaSet, each with a status, seeded as stored objects."""
+        ready = {"conditions": [{"type": "Ready", "status": "False", "reason": "InvalidProviderConfig"}]}
+        objects = [
+            {"apiVersion": "external-secrets.io/v1beta1", "kind": "SecretStore",
+             "metadata": {"name": "aws-sm", "namespace": "payments"},
+             "spec": {"provider": {"aws": {"service": "SecretsManager"}}}, "status": ready},
+            {"apiVersion": "external-secrets.io/v1", "kind": "ClusterSecretStore",
+             "metadata": {"name": "shared"}, "spec": {"provider": {}}, "status": ready},
+            {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+             "metadata": {"name": "web-5d4f", "namespace": "payments"},
+             "spec": {"template": {"spec": {"imagePullSecrets": [{"name": "ecr"}]}}},
+             "status": {"replicas": 0}},
+        ]
+        code, body, _ = self.api.post("/_fake/objects?raw=1", {"items": objects})
+        self.assertEqual(code, 200, body)
+
+    def test_secret_stores_list_in_the_preferred_version_with_status(self):
+        self.seed_external_secrets_stores()
+        listed = json.loads(self.assertKubectlOk(
+            self.kubectl("get", "secretstores", "-A", "-o", "json")))
+        self.assertEqual([(i["apiVersion"], i["kind"], i["metadata"]["namespace"],
+                           i["metadata"]["name"]) for i in listed["items"]],
+                         [("external-secrets.io/v1", "SecretStore", "payments", "aws-sm")])
+        self.assertEqual(listed["items"][0]["status"]["conditions"][0]["reason"],
+                         "InvalidProviderConfig")
+        old = json.loads(self.assertKubectlOk(self.kubectl(
+            "get", "secretstores.v1beta1.external-secrets.io", "-A", "-o", "json")))
+        self.assertEqual([i["apiVersion"] for i in old["items"]], ["external-secrets.io/v1beta1"])
+
+    def test_cluster_secret_stores_are_cluster_scoped(self):
+        self.seed_external_secrets_stores()
+        listed = json.loads(self.assertKubectlOk(
+            self.kubectl("get", "clustersecretstores", "-o", "json")))
+        self.assertEqual([(i["kind"], i["metadata"]["name"], "namespace" in i["metadata"])
+                          for i in listed["items"]], [("ClusterSecretStore", "shared", False)])
+        self.assertEqual(self.assertKubectlOk(self.kubectl("get", "css,ss,rs", "-A", "-o", "name"))
+                         .split(), ["clustersecretstore.external-secrets.io/shared",
+                                    "secretstore.external-secrets.io/aws-sm",
+                                    "replicaset.apps/web-5d4f"])
+        self.assertEqual(self.api.get(
+            "/apis/external-secrets.io/v1/namespaces/payments/clustersecretstores")[0], 404)
+
+    def test_replica_sets_list_across_namespaces(self):
+        self.seed_external_secrets_stores()
+        listed = json.loads(self.assertKubectlOk(self.kubectl("get", "rs", "-A", "-o", "json")))
+        self.assertEqual([(i["metadata"]["namespace"], i["metadata"]["name"])
+                          for i in listed["items"]], [("payments", "web-5d4f")])
+        self.assertEqual(listed["items"][0]["spec"]["template"]["spec"]["imagePullSecrets"],
+                         [{"name": "ecr"}])
 
     def test_forbidden_fault_shows_as_kubectl_forbidden(self):
         self.configure_faults({"forbid": [{"namespace": "production", "resource": "secrets"}]})

@@ -747,6 +747,45 @@ class KubeApi:
         self.set_faults({"forbid": [rule]})
 
 
+def kube_objects_of_snapshot(directory: Path) -> list[dict]:
+    """Every Kubernetes object in the `kubectl get -o json` files directly in `directory`
+    (not its subdirectories, where a doctor snapshot keeps the AWS outputs), with `kind` and
+    `apiVersion` filled in from the list's when its items lack them. Files that are not JSON
+    (a snapshot may hold junk on purpose) are left out."""
+    objects = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            document = json.loads(path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if not isinstance(document, dict):
+            continue
+        list_kind = document.get("kind", "")
+        if isinstance(document.get("items"), list) and list_kind.endswith("List"):
+            implied_kind = list_kind[:-len("List")]
+            for item in document["items"]:
+                item = dict(item)
+                item.setdefault("kind", implied_kind)
+                item.setdefault("apiVersion", document.get("apiVersion", "v1"))
+                objects.append(item)
+        elif "metadata" in document and list_kind:
+            objects.append(document)
+    return objects
+
+
+def seed_snapshot(kube: "KubeApi", directory: Path,
+                  served: Callable[[dict], bool] | None = None) -> list[dict]:
+    """Plants the Kubernetes objects of a doctor snapshot directory (see
+    kube_objects_of_snapshot) in the fake API server as stored objects, status included, so
+    that live mode reads the same state the snapshot describes. `served` picks the objects
+    to plant (default: all but kinds the fake does not serve, such as Node). Returns what
+    the fake stored."""
+    unserved = {"Node", "List"}
+    objects = [obj for obj in kube_objects_of_snapshot(directory)
+               if (served(obj) if served else obj.get("kind") not in unserved)]
+    return kube.seed(*objects, raw=True, timeout=60.0)
+
+
 # --------------------------------------------------------------------------------------
 # Small credential fakes (IMDS, container credentials): a script that takes --port-file
 

@@ -161,6 +161,43 @@ TEST_F(FakeServerTest, ForbiddenListNamesThePermissionToGrant) {
   EXPECT_NE(list.status().message().find("deploy/rbac-cluster.yaml"), std::string::npos);
 }
 
+TEST_F(FakeServerTest, ObjectPagesListCustomResourcesAndCoreKindsAcrossPages) {
+  json stores = json::array();
+  for (const char* name : {"a", "b", "c"}) {
+    stores.push_back({{"apiVersion", "external-secrets.io/v1beta1"},
+                      {"kind", "SecretStore"},
+                      {"metadata", {{"name", name}, {"namespace", "payments"}}},
+                      {"status", {{"conditions", {{{"type", "Ready"}, {"status", "False"}}}}}}});
+  }
+  Raw("POST", "/_fake/objects?raw=1", {{"items", stores}});
+  auto api = Api(Config(), /*page_size=*/2);
+  std::vector<std::string> names;
+  Status listed = api->ForEachObjectPage(
+      "/apis/external-secrets.io/v1/namespaces/payments/secretstores", "",
+      [&](std::vector<json>&& page, bool) {
+        for (const json& item : page) {
+          names.push_back(item["metadata"]["name"]);
+          EXPECT_EQ(item["status"]["conditions"][0]["status"], "False");  // status is kept
+        }
+        return Status::Ok();
+      });
+  ASSERT_TRUE(listed.ok()) << listed.ToString();
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(api->requests_by_verb().at("list"), 2);
+
+  int namespaces = 0;
+  ASSERT_TRUE(api->ForEachObjectPage("/api/v1/namespaces", "metadata.name=payments",
+                                     [&](std::vector<json>&& page, bool) {
+                                       namespaces += static_cast<int>(page.size());
+                                       return Status::Ok();
+                                     })
+                  .ok());
+  EXPECT_EQ(namespaces, 1);
+  Status missing = api->ForEachObjectPage("/apis/example.com/v1/widgets", "",
+                                          [](std::vector<json>&&, bool) { return Status::Ok(); });
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing.ToString();
+}
+
 TEST_F(FakeServerTest, ThrottlingAndDroppedConnectionsAreRetried) {
   Raw("POST", "/_fake/faults",
       {{"errors",

@@ -153,6 +153,92 @@ TEST_F(HttpKubeApiTest, SecretPagesSkipAnUnreadableSecretAndKeepTheOthers) {
   EXPECT_EQ(seen, std::vector<std::string>{"b"});
 }
 
+std::string ObjectListBody(const std::vector<std::string>& names, const std::string& next) {
+  json items = json::array();
+  for (const std::string& name : names) items.push_back({{"metadata", {{"name", name}}}});
+  return json{{"kind", "PodList"}, {"metadata", {{"continue", next}}}, {"items", items}}.dump();
+}
+
+TEST_F(HttpKubeApiTest, ObjectPagesFollowContinueTokensOnAnyCollection) {
+  http_->Respond(200, ObjectListBody({"a", "b"}, "next/1"));
+  http_->Respond(200, ObjectListBody({"c"}, ""));
+  std::vector<std::string> names;
+  std::vector<bool> firsts;
+  Status status =
+      api_->ForEachObjectPage("/apis/batch/v1/namespaces/staging/cronjobs", "status.successful=1",
+                              [&](std::vector<json>&& page, bool first_page) {
+                                firsts.push_back(first_page);
+                                for (const json& item : page)
+                                  names.push_back(item["metadata"]["name"]);
+                                return Status::Ok();
+                              });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(firsts, (std::vector<bool>{true, false}));
+  const std::string base =
+      "https://api.test:6443/apis/batch/v1/namespaces/staging/cronjobs?limit=2"
+      "&fieldSelector=status.successful%3D1";
+  ASSERT_EQ(http_->requests().size(), 2u);
+  EXPECT_EQ(http_->requests()[0].url, base);
+  EXPECT_EQ(http_->requests()[1].url, base + "&continue=next%2F1");
+  EXPECT_EQ(api_->requests_by_verb().at("list"), 2);
+}
+
+TEST_F(HttpKubeApiTest, ObjectPagesMarkTheRestartAfterAnExpiredContinueToken) {
+  http_->Respond(200, ObjectListBody({"a"}, "old"));
+  http_->Respond(410, StatusBody(410, "Expired", "The provided continue parameter is too old"));
+  http_->Respond(200, ObjectListBody({"a", "b"}, ""));
+  std::vector<bool> firsts;
+  Status status = api_->ForEachObjectPage("/api/v1/pods", "", [&](std::vector<json>&&, bool first) {
+    firsts.push_back(first);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(firsts, (std::vector<bool>{true, true}));
+}
+
+TEST_F(HttpKubeApiTest, ObjectPagesMapNotServedAndForbiddenCollections) {
+  http_->Respond(404,
+                 StatusBody(404, "NotFound", "the server could not find the requested resource"));
+  Status missing = api_->ForEachObjectPage("/apis/external-secrets.io/v1/externalsecrets", "",
+                                           [](std::vector<json>&&, bool) { return Status::Ok(); });
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing.ToString();
+  http_->Respond(403, StatusBody(403, "Forbidden",
+                                 "secrets is forbidden: User \"dev\" cannot list resource "
+                                 "\"secrets\" in API group \"\" in the namespace \"prod\""));
+  Status forbidden =
+      api_->ForEachObjectPage("/api/v1/namespaces/prod/secrets", "",
+                              [](std::vector<json>&&, bool) { return Status::Ok(); });
+  EXPECT_EQ(forbidden.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(forbidden.message().find("list secrets in namespace prod"), std::string::npos)
+      << forbidden.message();
+  ExpectNoToken(forbidden);
+}
+
+TEST_F(HttpKubeApiTest, APermissionHintReplacesTheHintAboutSyncsRoles) {
+  KubeApiOptions options;
+  options.permission_hint = "grant your user list on it (see the README)";
+  MakeApi(options);
+  http_->Respond(403, StatusBody(403, "Forbidden", "pods is forbidden"));
+  Status forbidden = api_->ForEachObjectPage(
+      "/api/v1/pods", "", [](std::vector<json>&&, bool) { return Status::Ok(); });
+  EXPECT_EQ(forbidden.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(forbidden.message().find("; grant your user list on it (see the README)"),
+            std::string::npos)
+      << forbidden.message();
+  EXPECT_EQ(forbidden.message().find("deploy/rbac"), std::string::npos) << forbidden.message();
+}
+
+TEST_F(HttpKubeApiTest, ObjectPagesRefuseWhatIsNotACollectionPath) {
+  for (const char* path : {"", "pods", "/api/v1", "/apis/apps/v1", "/api/v1/namespaces/x",
+                           "/api//pods", "/api/v1/namespaces/x/pods/name/extra"}) {
+    Status status =
+        api_->ForEachObjectPage(path, "", [](std::vector<json>&&, bool) { return Status::Ok(); });
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << path;
+  }
+  EXPECT_TRUE(http_->requests().empty());
+}
+
 TEST_F(HttpKubeApiTest, DryRunWritesCarryTheServersDryRunParameter) {
   http_->Respond(201, SecretBody("prod", "ecr", "7"));
   Secret secret;
