@@ -7,13 +7,18 @@
 
 #include <cstdio>
 
+#include "aws/credential_chain.h"
+#include "aws/network_describe.h"
+#include "aws/region.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/printable.h"
 #include "cli/exit_codes.h"
 #include "cli/kube_connection.h"
 #include "doctor/doctor.h"
+#include "doctor/live/aws_reader.h"
 #include "doctor/live/kube_reader.h"
+#include "http/curl_http_client.h"
 
 namespace pullkeeper::cli {
 namespace {
@@ -47,6 +52,36 @@ struct StateRead {
   int exit_code_on_error = kExitUsage;
 };
 
+// --aws: the network of one region, signed with the credentials `sync` would use.
+Status ReadAwsNetwork(const DoctorCommandFlags& flags, const Environment& env, Clock& clock,
+                      doctor::Snapshot& snapshot) {
+  aws::ChainOptions chain_options;
+  chain_options.profile = flags.profile;
+  chain_options.clock = &clock;
+  chain_options.region = flags.region;
+  auto credentials = aws::MakeDefaultCredentialChain(env, chain_options)->Resolve();
+  if (!credentials.ok()) {
+    return credentials.status().WithContext("resolving AWS credentials for --aws");
+  }
+  auto region = aws::ResolveRegion(
+      flags.region, flags.profile, env, [] { return std::make_unique<http::CurlHttpClient>(); },
+      clock);
+  if (!region.ok()) return region.status().WithContext("choosing the region for --aws");
+  aws::NetworkDescribeRequest request;
+  request.region = region->name;
+  request.credentials = *credentials;
+  http::CurlHttpClient http;
+  auto description = aws::DescribeNetwork(http, clock, env, request);
+  if (!description.ok()) {
+    return description.status().WithContext(
+        fmt::format("reading the AWS network with credentials from {}", credentials->source));
+  }
+  log::Debug(kComponent, "aws requests",
+             {{"requests", description->requests}, {log::keys::kRegion, region->name}});
+  doctor::live::AddNetworkDescription(std::move(*description), region->name, snapshot);
+  return Status::Ok();
+}
+
 // Live mode: everything doctor reads, from the cluster of --kubeconfig/--context. The one
 // place that reads the live state, so the AWS account's describe calls belong here too.
 StateRead ReadLiveState(const DoctorCommandFlags& flags) {
@@ -71,6 +106,13 @@ StateRead ReadLiveState(const DoctorCommandFlags& flags) {
              {{"requests", stats.requests},
               {"collections", static_cast<int64_t>(stats.collections_read)}});
   if (!read.ok()) return {read, kExitKubernetesFailure};
+  if (flags.aws) {
+    Status aws_read = ReadAwsNetwork(flags, env, clock, snapshot);
+    if (!aws_read.ok()) {
+      return {aws_read,
+              aws_read.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitAwsFailure};
+    }
+  }
   return {std::move(snapshot), kExitOk};
 }
 
@@ -131,10 +173,28 @@ CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags) {
                      "look only at this namespace (default: all)");
   // Live mode (no --snapshot): the cluster, chosen as for `sync`.
   AddKubeConnectionFlags(*doctor, flags.kubeconfig, flags.context);
+  doctor->add_flag("--aws", flags.aws,
+                   "live mode: also read the region's security groups, instances and load "
+                   "balancers (EC2/ELBv2 describe calls; see docs/doctor-aws-permissions.md)");
+  doctor->add_option("--region", flags.region,
+                     "AWS region for --aws (default: AWS_REGION, AWS_DEFAULT_REGION, the "
+                     "profile's region, then instance metadata)");
+  doctor->add_option("--profile", flags.profile,
+                     "AWS shared-config profile for --aws (default: AWS_PROFILE)");
   return doctor;
 }
 
 int RunDoctorCommand(const DoctorCommandFlags& flags) {
+  if (!flags.snapshot.empty() && (flags.aws || !flags.region.empty() || !flags.profile.empty())) {
+    return Fail(kExitUsage,
+                InvalidArgumentError("--aws, --region and --profile read a live AWS account; with "
+                                     "--snapshot put the `aws ... describe-*` outputs in the "
+                                     "directory instead (see the README's pullkeeper doctor)"));
+  }
+  if (!flags.aws && (!flags.region.empty() || !flags.profile.empty())) {
+    return Fail(kExitUsage, InvalidArgumentError("--region and --profile are for --aws; add --aws "
+                                                 "to read the account's load balancers"));
+  }
   if (!flags.snapshot.empty() && (!flags.kubeconfig.empty() || !flags.context.empty())) {
     return Fail(kExitUsage,
                 InvalidArgumentError(

@@ -17,6 +17,11 @@ struct DoctorCommandFlags {
   // Live mode's cluster, exactly as for `sync` (cli/kube_connection.h).
   std::string kubeconfig;
   std::string context;
+  // Live mode's AWS account (--aws): the security groups, instances and load balancers of one
+  // region, with the credential chain and region rules of `sync`.
+  bool aws = false;
+  std::string region;
+  std::string profile;
   std::string now;  // RFC 3339; "" means the real clock
   std::string expiry_warning = "2h";
   std::string output = "text";
@@ -28,8 +33,9 @@ CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags);
 
 // Runs a parsed `doctor` and returns the exit code: 0 when no finding is an error, 1 when
 // one is, 2 for bad input (a missing directory, a bad --now or duration, a bad kubeconfig,
-// --snapshot with --kubeconfig/--context), 4 when the cluster cannot be read at all
-// (unreachable, credentials rejected, every list forbidden).
+// --snapshot with --kubeconfig/--context or --aws, no region for --aws), 3 when --aws finds
+// no AWS credentials or the account refuses every describe call, 4 when the cluster cannot be
+// read at all (unreachable, credentials rejected, every list forbidden).
 int RunDoctorCommand(const DoctorCommandFlags& flags);
 
 // "2h", "90m", "1h30m", "45s": whole numbers, each unit at most once, largest first.

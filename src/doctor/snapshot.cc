@@ -228,6 +228,14 @@ const KubeObject* Snapshot::Find(std::string_view kind, std::string_view namespa
   return it == by_key_.end() ? nullptr : it->second;
 }
 
+void AddJsonDocument(Snapshot& snapshot, nlohmann::json&& document, const std::string& origin) {
+  try {
+    AddParsedDocument(snapshot, document, origin);
+  } catch (const std::exception&) {
+    ++snapshot.skipped()["unreadable JSON shape"];
+  }
+}
+
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin) {
   bool too_deep = false;
   nlohmann::json document = ParseBoundedJson(text, &too_deep);

@@ -102,6 +102,10 @@ StatusOr<Snapshot> LoadSnapshotDirectory(const std::string& directory,
 // `origin` names it in evidence. Exposed for the fuzz target and live mode. Never throws.
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin);
 
+// The same for a document already parsed, e.g. the AWS CLI-shaped documents live mode reads
+// (src/aws/network_describe.h). Never throws.
+void AddJsonDocument(Snapshot& snapshot, nlohmann::json&& document, const std::string& origin);
+
 // Adds one Kubernetes object of `kind` (the item's own, or the one its list or API path
 // implies), as the directory reader does for each item: kinds no check reads are counted in
 // skipped() as "kind <Kind>", objects without metadata.name as "<Kind> without metadata.name".

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
+import outage_network  # noqa: E402
 
 FIXTURES = harness.REPO_ROOT / "tests" / "doctor" / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -26,6 +27,13 @@ import make_fixtures  # noqa: E402
 
 NOW = "2026-11-20T14:30:00Z"  # the fixtures' "now" (tests/doctor/fixture_e2e_test.py)
 README = harness.REPO_ROOT / "README.md"
+SNAPSHOT_COMMANDS_MARKER = "<!-- doctor-snapshot-commands"
+# What --aws calls, and all the reader in LiveWithAwsMatchesReadmeSnapshot may do.
+DESCRIBE_ACTIONS = ["ec2:DescribeSecurityGroups", "ec2:DescribeInstances",
+                    "elasticloadbalancing:DescribeLoadBalancers",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeTargetHealth"]
 
 
 def find_kubectl_1_32():
@@ -49,6 +57,14 @@ def readme_cluster_role() -> str:
     text = README.read_text()
     section = text[text.index("### Live mode"):]
     start = section.index("```yaml\n") + len("```yaml\n")
+    return section[start:section.index("```", start)]
+
+
+def readme_snapshot_commands() -> str:
+    """The shell block after the snapshot-commands marker of the README, verbatim."""
+    text = README.read_text()
+    section = text[text.index(SNAPSHOT_COMMANDS_MARKER):]
+    start = section.index("```sh\n") + len("```sh\n")
     return section[start:section.index("```", start)]
 
 
@@ -209,6 +225,121 @@ class DoctorLiveEndToEnd(harness.IntegrationTestCase):
                     ("external-secrets.io", "secretstores"),
                     ("external-secrets.io", "clustersecretstores")}
         self.assertEqual(granted, expected)
+
+
+class LiveWithAwsMatchesReadmeSnapshot(harness.IntegrationTestCase):
+    """The whole outage, both halves: the fixture's Kubernetes objects in the fake API server
+    (over TLS: kubectl sends a bearer token only over https) and the load balancer wearing
+    the nodes' group in moto (outage_network.py), read by an IAM user allowed exactly the six
+    describe calls. `doctor --aws` live must find what `doctor --snapshot` finds in the
+    directory the README's collection commands make with the real kubectl and aws CLI."""
+
+    @classmethod
+    def start_parts(cls):
+        harness.require_pullkeeper()
+        cls.kubectl = find_kubectl_1_32()
+        missing = [tool for tool in ("aws", "jq") if shutil.which(tool) is None]
+        if cls.kubectl is None or missing:
+            raise harness.unittest.SkipTest(
+                f"the README's commands need kubectl 1.32, aws and jq; missing: {missing}")
+        cls.kube = harness.KubeApi(cls.workspace, tls=True, verbose=False)
+        harness.seed_snapshot(cls.kube, FIXTURES / "outage-broken")
+        cls.moto = harness.Moto(cls.workspace)
+        cls.network = outage_network.build_outage_network(cls.moto.endpoint_url)
+        cls.reader = cls.moto.create_user("doctor-reader", ecr_read_only=False)
+        cls.moto.allow_user("doctor-reader", DESCRIBE_ACTIONS)
+        cls.ec2_reader = cls.moto.create_user("ec2-reader", ecr_read_only=False)
+        cls.moto.allow_user("ec2-reader", [a for a in DESCRIBE_ACTIONS if a.startswith("ec2:")])
+        cls.moto.enforce_auth()
+        estate = make_fixtures.Estate(True)
+        estate.files()
+        cls.secrets = {f"fixture secret #{i}": value
+                       for i, value in enumerate(estate.secret_values)}
+        cls.secrets.update({"reader secret key": cls.reader.secret_access_key,
+                            "kube bearer token": cls.kube.token})
+
+    def environment(self) -> dict[str, str]:
+        return {**self.reader.environment(), "AWS_DEFAULT_REGION": harness.REGION,
+                "AWS_ENDPOINT_URL": self.moto.endpoint_url,
+                "KUBECONFIG": str(self.kube.kubeconfig)}
+
+    def collect_with_readme_commands(self) -> Path:
+        work = self.workspace.fresh_dir("collect")
+        tools = work / "bin"
+        tools.mkdir()
+        (tools / "kubectl").symlink_to(self.kubectl)
+        env = harness.base_environment(work)
+        env.update(self.environment())
+        env["PATH"] = f"{tools}:{env['PATH']}"
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_snapshot_commands()],
+                                cwd=work, env=env, capture_output=True, text=True, timeout=300,
+                                stdin=subprocess.DEVNULL)
+        self.assertEqual(result.returncode, 0, harness.describe_run(result))
+        return work / "snap"
+
+    def doctor_json(self, *args) -> tuple[int, dict, str]:
+        result = harness.run_pullkeeper(["doctor", "--now", NOW, "--output", "json", *args],
+                                        env=self.environment())
+        self.assertIn(result.returncode, (0, 1), harness.describe_run(result))
+        harness.assert_no_secret_in(result.stdout + result.stderr, self.secrets,
+                                    where="doctor output")
+        return result.returncode, json.loads(result.stdout), result.stderr
+
+    def test_live_with_aws_finds_the_chain_the_readme_snapshot_finds(self):
+        snapshot_code, snapshot, _ = self.doctor_json("--snapshot",
+                                                      str(self.collect_with_readme_commands()))
+        live_code, live, _ = self.doctor_json("--aws")
+        self.assertEqual((snapshot_code, live_code), (1, 1))
+        self.assertEqual(comparable(live), comparable(snapshot))
+        self.assertEqual(live["skipped"], {})
+
+        by_id = {finding["id"]: finding for finding in live["findings"]}
+        chain = ["external-secret-broken:ExternalSecret/infra/aws-credentials",
+                 "secret-ref-missing:Secret/infra/aws-credentials",
+                 "cronjob-failing:CronJob/infra/ecr-refresh"]
+        for cause, effect in zip(chain, chain[1:]):
+            self.assertIn(cause, by_id[effect]["causes"])
+        for namespace in ("staging", "production"):
+            expired = f"pull-secret-expired:Secret/{namespace}/ecr-registry"
+            self.assertIn(chain[-1], by_id[expired]["causes"])
+            pulls = [f for f in live["findings"] if f["check"] == "image-pull-failing"
+                     and f["object"]["namespace"] == namespace]
+            self.assertTrue(pulls, f"no failing pull in {namespace}")
+            for pull in pulls:
+                self.assertIn(expired, pull["causes"])
+        # The network half: the load balancer wears the nodes' group, which admits the node
+        # ports only from salon-alb, and nothing admits 443 from the internet.
+        for check in ("lb-targets-unreachable", "lb-listener-closed"):
+            self.assertIn(f"{check}:LoadBalancer/salon-staging", live["root_causes"])
+        unreachable = by_id["lb-targets-unreachable:LoadBalancer/salon-staging"]
+        self.assertIn(self.network.alb_group_id, json.dumps(unreachable))
+
+    def test_a_denied_load_balancer_api_is_a_named_gap_not_an_error(self):
+        env = {**self.environment(), **self.ec2_reader.environment()}
+        result = harness.run_pullkeeper(["doctor", "--now", NOW, "--aws", "--output", "json"],
+                                        env=env)
+        self.assertEqual(result.returncode, 1, harness.describe_run(result))
+        report = json.loads(result.stdout)
+        self.assertIn("failed: aws elbv2 describe-load-balancers", report["skipped"])
+        self.assertNotIn("failed: aws ec2 describe-security-groups", report["skipped"])
+        self.assertIn("elasticloadbalancing:DescribeLoadBalancers", result.stderr)
+        self.assertFalse([f for f in report["findings"] if f["check"].startswith("lb-")])
+        self.assertIn("external-secret-broken:ExternalSecret/infra/aws-credentials",
+                      report["root_causes"])
+
+    def test_aws_failures_exit_3_and_usage_errors_exit_2(self):
+        wrong = {**self.environment(), "AWS_SECRET_ACCESS_KEY": "wrong-secret-0000000000"}
+        result = harness.run_pullkeeper(["doctor", "--now", NOW, "--aws"], env=wrong)
+        self.assertEqual(result.returncode, 3, harness.describe_run(result))
+        self.assertIn("DescribeSecurityGroups", result.stderr)
+        no_keys = {k: v for k, v in self.environment().items() if not k.startswith("AWS_ACCESS")
+                   and not k.startswith("AWS_SECRET")}
+        result = harness.run_pullkeeper(["doctor", "--aws"], env=no_keys)
+        self.assertEqual(result.returncode, 3, harness.describe_run(result))
+        for args in (["--snapshot", str(FIXTURES / "outage-healthy"), "--aws"],
+                     ["--region", "us-east-1"]):
+            result = harness.run_pullkeeper(["doctor", *args], env=self.environment())
+            self.assertEqual(result.returncode, 2, harness.describe_run(result))
 
 
 if __name__ == "__main__":
