@@ -26,5 +26,56 @@ TEST(ParseBoundedJson, SaysNotJsonApartFromTooDeep) {
   EXPECT_FALSE(too_deep);
 }
 
+// The limit counts the containers a value sits in: with a limit of 2, an empty container may
+// still open inside two others, but nothing may sit inside three.
+TEST(ParseBoundedJson, LimitCountsEnclosingContainers) {
+  for (const char* shallow : {"[[[]]]", R"({"a":{"b":{}}})", R"([{"a":[]}])", "[[1]]", "7"}) {
+    bool too_deep = true;
+    EXPECT_FALSE(ParseBoundedJson(shallow, &too_deep, 2).is_discarded()) << shallow;
+    EXPECT_FALSE(too_deep) << shallow;
+  }
+  for (const char* deep :
+       {"[[[1]]]", "[[[[]]]]", R"({"a":{"b":{"c":1}}})", R"([[{"k":null}]])", R"([[{}],[[{}]]])"}) {
+    bool too_deep = false;
+    EXPECT_TRUE(ParseBoundedJson(deep, &too_deep, 2).is_discarded()) << deep;
+    EXPECT_TRUE(too_deep) << deep;
+  }
+}
+
+TEST(ParseBoundedJson, RefusesTrailingGarbageAndKeepsNumbersExact) {
+  EXPECT_TRUE(ParseBoundedJson(R"({"a":1} x)").is_discarded());
+  EXPECT_TRUE(ParseBoundedJson("").is_discarded());
+  nlohmann::json doc = ParseBoundedJson(R"({"big":18446744073709551615,"neg":-5,"f":1.5})");
+  ASSERT_FALSE(doc.is_discarded());
+  EXPECT_TRUE(doc["big"].is_number_unsigned());
+  EXPECT_EQ(doc["neg"], -5);
+  EXPECT_EQ(doc["f"], 1.5);
+}
+
+std::string Compacted(std::string text) {
+  CompactJsonWhitespace(text);
+  return text;
+}
+
+TEST(CompactJsonWhitespace, DropsBlanksAroundStructureAndKeepsStrings) {
+  EXPECT_EQ(Compacted("{\n    \"a b\": [ 1,\t2 ],\r\n    \"c\" : \" x \\\" y \"\n}\n"),
+            R"({"a b":[1,2],"c":" x \" y "})");
+  EXPECT_EQ(Compacted("  \n "), "");
+  EXPECT_EQ(Compacted(R"(["\\", " ", "\\\""])"), R"(["\\"," ","\\\""])");
+}
+
+TEST(CompactJsonWhitespace, KeepsTokensApartSoBadJsonStaysBad) {
+  for (const char* bad : {"[1 2]", "tr ue", R"({"a": "b" "c"})", "[nul l]", "- 1", "{\"a\" 1}"}) {
+    std::string text = Compacted(bad);
+    EXPECT_TRUE(nlohmann::json::parse(text, nullptr, false).is_discarded())
+        << bad << " -> " << text;
+  }
+  EXPECT_EQ(Compacted("[1 \n 2]"), "[1 2]");
+}
+
+TEST(CompactJsonWhitespace, LeavesAnUnterminatedStringAlone) {
+  EXPECT_EQ(Compacted("{ \"a\": \"open \\"), "{\"a\":\"open \\");
+}
+
 }  // namespace
 }  // namespace pullkeeper
