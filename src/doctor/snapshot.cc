@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "base/bounded_json.h"
+#include "doctor/list_parse.h"
 
 namespace pullkeeper::doctor {
 namespace {
@@ -188,6 +189,7 @@ void AddFile(Snapshot& snapshot, const std::filesystem::path& path,
     ++snapshot.skipped()["unreadable file"];
     return;
   }
+  CompactJsonWhitespace(contents);  // kubectl's indent is half of a file; the parser is slow on it
   AddDocument(snapshot, contents, path.string());
 }
 
@@ -227,7 +229,7 @@ const KubeObject* Snapshot::Find(std::string_view kind, std::string_view namespa
 
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin) {
   bool too_deep = false;
-  nlohmann::json document = ParseBoundedJson(text, &too_deep);
+  nlohmann::json document = ParseJsonList(text, &too_deep);
   if (document.is_discarded()) {
     ++snapshot.skipped()[too_deep ? "too deep" : "not JSON"];
     return;
