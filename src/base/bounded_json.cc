@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "base/json_whitespace.h"
+
 namespace pullkeeper {
 namespace {
 
@@ -83,47 +85,9 @@ nlohmann::json ParseBoundedJson(std::string_view text, bool* too_deep, int max_d
   return document;
 }
 
-namespace {
-
-bool IsJsonWhitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-
-// Structural characters end a token on their own, so blanks next to them never matter.
-bool IsStructural(char c) {
-  return c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',';
-}
-
-}  // namespace
-
 void CompactJsonWhitespace(std::string& text) {
-  size_t out = 0;
-  size_t in = 0;
-  const size_t size = text.size();
-  while (in < size) {
-    char c = text[in];
-    if (c == '"') {
-      // Copy the string through its closing quote; a backslash escapes the next byte.
-      text[out++] = text[in++];
-      while (in < size) {
-        char s = text[in];
-        text[out++] = text[in++];
-        if (s == '"') break;
-        if (s == '\\' && in < size) text[out++] = text[in++];
-      }
-      continue;
-    }
-    if (!IsJsonWhitespace(c)) {
-      text[out++] = text[in++];
-      continue;
-    }
-    size_t run_end = in;
-    while (run_end < size && IsJsonWhitespace(text[run_end])) ++run_end;
-    bool at_edge = out == 0 || run_end == size;
-    if (!at_edge && !IsStructural(text[out - 1]) && !IsStructural(text[run_end])) {
-      text[out++] = ' ';  // between two tokens: one blank keeps them apart
-    }
-    in = run_end;
-  }
-  text.resize(out);
+  JsonWhitespaceCompactor compactor;
+  text.resize(compactor.Compact(text.data(), text.size(), text.data()));
 }
 
 std::string StringMember(const nlohmann::json& object, const char* key) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/json_whitespace.h"
+
 namespace pullkeeper {
 namespace {
 
@@ -71,6 +73,25 @@ TEST(CompactJsonWhitespace, KeepsTokensApartSoBadJsonStaysBad) {
         << bad << " -> " << text;
   }
   EXPECT_EQ(Compacted("[1 \n 2]"), "[1 2]");
+}
+
+TEST(JsonWhitespaceCompactor, GivesTheSameBytesWhereverTheTextIsCut) {
+  const std::string text = "{\n  \"a \\\" b\" : [ 1 ,  2 ,\"\\\\\" ],\n  \"t\": true  }  ";
+  std::string whole = Compacted(text);
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    JsonWhitespaceCompactor compactor;
+    std::string out(text.size() + 2, '\0');
+    size_t written = compactor.Compact(text.data(), cut, out.data());
+    written += compactor.Compact(text.data() + cut, text.size() - cut, out.data() + written);
+    out.resize(written);
+    EXPECT_EQ(out, whole) << "cut at " << cut;
+  }
+  // A blank held back at the end of one piece is written at the start of the next.
+  JsonWhitespaceCompactor compactor;
+  char out[4] = {};
+  EXPECT_EQ(compactor.Compact("[1 ", 3, out), 2u);
+  EXPECT_EQ(compactor.Compact("2", 1, out + 2), 2u);
+  EXPECT_EQ(std::string(out, 4), "[1 2");
 }
 
 TEST(CompactJsonWhitespace, LeavesAnUnterminatedStringAlone) {
