@@ -1,6 +1,7 @@
 #include "doctor/list_parse.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -33,9 +34,17 @@ std::optional<ItemsLayout> FindItems(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '"') {
-      size_t begin = i++;
-      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
-      if (i >= text.size()) return std::nullopt;
+      // The closing quote is the first one after an even run of backslashes; memchr finds
+      // candidates far faster than a byte loop (strings are most of a List's bytes).
+      size_t begin = i;
+      while (true) {
+        const void* quote = std::memchr(text.data() + i + 1, '"', text.size() - i - 1);
+        if (quote == nullptr) return std::nullopt;
+        i = static_cast<size_t>(static_cast<const char*>(quote) - text.data());
+        size_t backslashes = 0;
+        while (text[i - 1 - backslashes] == '\\') ++backslashes;
+        if (backslashes % 2 == 0) break;
+      }
       if (depth == 1) {
         // An escaped key may spell "items" too; rather than decode it, parse such a text whole.
         if (text.substr(begin, i - begin).find('\\') != std::string_view::npos) return std::nullopt;
