@@ -386,7 +386,8 @@ class Generator:
                                  "effect": "NoExecute", "tolerationSeconds": 300},
                                 {"key": "node.kubernetes.io/unreachable", "operator": "Exists",
                                  "effect": "NoExecute", "tolerationSeconds": 300}],
-                "priority": 0, "enableServiceLinks": True, "preemptionPolicy": "PreemptLowerPriority"}
+                "priority": 0, "enableServiceLinks": True,
+                "preemptionPolicy": "PreemptLowerPriority"}
         if init:
             spec["initContainers"] = init
         pod_status = {"phase": "Running" if ready else "Pending", "conditions": conditions,
