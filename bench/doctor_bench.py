@@ -918,8 +918,8 @@ def main(argv: list[str]) -> int:
         print(f"BROKEN: {failure}", file=sys.stderr)
         return EXIT_BROKEN
     finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
+        # The outputs and the default snapshot; a --keep snapshot lies outside it.
+        shutil.rmtree(workdir, ignore_errors=True)
 
     fastest = {name: min(measured, key=lambda m: m.wall_seconds)
                for name, measured in runs.items()}
