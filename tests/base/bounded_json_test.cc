@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/json_whitespace.h"
+
 namespace pullkeeper {
 namespace {
 
@@ -24,6 +26,76 @@ TEST(ParseBoundedJson, SaysNotJsonApartFromTooDeep) {
   bool too_deep = true;
   EXPECT_TRUE(ParseBoundedJson("{nope", &too_deep).is_discarded());
   EXPECT_FALSE(too_deep);
+}
+
+// The limit counts the containers a value sits in: with a limit of 2, an empty container may
+// still open inside two others, but nothing may sit inside three.
+TEST(ParseBoundedJson, LimitCountsEnclosingContainers) {
+  for (const char* shallow : {"[[[]]]", R"({"a":{"b":{}}})", R"([{"a":[]}])", "[[1]]", "7"}) {
+    bool too_deep = true;
+    EXPECT_FALSE(ParseBoundedJson(shallow, &too_deep, 2).is_discarded()) << shallow;
+    EXPECT_FALSE(too_deep) << shallow;
+  }
+  for (const char* deep :
+       {"[[[1]]]", "[[[[]]]]", R"({"a":{"b":{"c":1}}})", R"([[{"k":null}]])", R"([[{}],[[{}]]])"}) {
+    bool too_deep = false;
+    EXPECT_TRUE(ParseBoundedJson(deep, &too_deep, 2).is_discarded()) << deep;
+    EXPECT_TRUE(too_deep) << deep;
+  }
+}
+
+TEST(ParseBoundedJson, RefusesTrailingGarbageAndKeepsNumbersExact) {
+  EXPECT_TRUE(ParseBoundedJson(R"({"a":1} x)").is_discarded());
+  EXPECT_TRUE(ParseBoundedJson("").is_discarded());
+  nlohmann::json doc = ParseBoundedJson(R"({"big":18446744073709551615,"neg":-5,"f":1.5})");
+  ASSERT_FALSE(doc.is_discarded());
+  EXPECT_TRUE(doc["big"].is_number_unsigned());
+  EXPECT_EQ(doc["neg"], -5);
+  EXPECT_EQ(doc["f"], 1.5);
+}
+
+std::string Compacted(std::string text) {
+  CompactJsonWhitespace(text);
+  return text;
+}
+
+TEST(CompactJsonWhitespace, DropsBlanksAroundStructureAndKeepsStrings) {
+  EXPECT_EQ(Compacted("{\n    \"a b\": [ 1,\t2 ],\r\n    \"c\" : \" x \\\" y \"\n}\n"),
+            R"({"a b":[1,2],"c":" x \" y "})");
+  EXPECT_EQ(Compacted("  \n "), "");
+  EXPECT_EQ(Compacted(R"(["\\", " ", "\\\""])"), R"(["\\"," ","\\\""])");
+}
+
+TEST(CompactJsonWhitespace, KeepsTokensApartSoBadJsonStaysBad) {
+  for (const char* bad : {"[1 2]", "tr ue", R"({"a": "b" "c"})", "[nul l]", "- 1", "{\"a\" 1}"}) {
+    std::string text = Compacted(bad);
+    EXPECT_TRUE(nlohmann::json::parse(text, nullptr, false).is_discarded())
+        << bad << " -> " << text;
+  }
+  EXPECT_EQ(Compacted("[1 \n 2]"), "[1 2]");
+}
+
+TEST(JsonWhitespaceCompactor, GivesTheSameBytesWhereverTheTextIsCut) {
+  const std::string text = "{\n  \"a \\\" b\" : [ 1 ,  2 ,\"\\\\\" ],\n  \"t\": true  }  ";
+  std::string whole = Compacted(text);
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    JsonWhitespaceCompactor compactor;
+    std::string out(text.size() + 2, '\0');
+    size_t written = compactor.Compact(text.data(), cut, out.data());
+    written += compactor.Compact(text.data() + cut, text.size() - cut, out.data() + written);
+    out.resize(written);
+    EXPECT_EQ(out, whole) << "cut at " << cut;
+  }
+  // A blank held back at the end of one piece is written at the start of the next.
+  JsonWhitespaceCompactor compactor;
+  char out[4] = {};
+  EXPECT_EQ(compactor.Compact("[1 ", 3, out), 2u);
+  EXPECT_EQ(compactor.Compact("2", 1, out + 2), 2u);
+  EXPECT_EQ(std::string(out, 4), "[1 2");
+}
+
+TEST(CompactJsonWhitespace, LeavesAnUnterminatedStringAlone) {
+  EXPECT_EQ(Compacted("{ \"a\": \"open \\"), "{\"a\":\"open \\");
 }
 
 }  // namespace

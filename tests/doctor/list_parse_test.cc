@@ -1,0 +1,86 @@
+#include "doctor/list_parse.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "base/bounded_json.h"
+
+namespace pullkeeper::doctor {
+namespace {
+
+// Parsed in parallel from the first byte, on two and three threads.
+void ExpectSameAsWholeParse(const std::string& text) {
+  bool whole_deep = false;
+  nlohmann::json whole = ParseBoundedJson(text, &whole_deep);
+  for (unsigned threads : {2u, 3u}) {
+    bool deep = !whole_deep;
+    nlohmann::json parsed =
+        ParseJsonList(text, &deep, {.min_parallel_bytes = 0, .threads = threads});
+    EXPECT_EQ(parsed.is_discarded(), whole.is_discarded()) << text;
+    EXPECT_EQ(deep, whole_deep) << text;
+    if (!whole.is_discarded()) {
+      EXPECT_EQ(parsed, whole) << text;
+    }
+  }
+}
+
+std::string Nested(int levels) {
+  return std::string(static_cast<size_t>(levels), '[') +
+         std::string(static_cast<size_t>(levels), ']');
+}
+
+std::string NestedScalar(int levels) {
+  return std::string(static_cast<size_t>(levels), '[') + "1" +
+         std::string(static_cast<size_t>(levels), ']');
+}
+
+TEST(ParseJsonList, GivesWhatTheWholeParseGives) {
+  ExpectSameAsWholeParse(
+      R"({"apiVersion":"v1","items":[{"kind":"Pod","metadata":{"name":"a","items":[1,2]}},)"
+      R"({"kind":"Pod","metadata":{"name":"b\"],[{"}},{"kind":"Pod","x":"\\"},7,"s",null],)"
+      R"("kind":"List","metadata":{"resourceVersion":""}})");
+  ExpectSameAsWholeParse(R"({"items":[1,2,3,4,5],"kind":"List"})");
+  ExpectSameAsWholeParse(R"({"items":[],"kind":"List"})");
+  ExpectSameAsWholeParse(R"({"kind":"List","items":[{"a":1},{"b":2}]})");
+}
+
+TEST(ParseJsonList, FallsBackWhereCuttingCouldDisagree) {
+  ExpectSameAsWholeParse(R"({"items":[1,2,],"kind":"List"})");      // trailing comma
+  ExpectSameAsWholeParse(R"({"items":[,1,2],"kind":"List"})");      // leading comma
+  ExpectSameAsWholeParse(R"({"items":[1,2,3],"items":[],"k":1})");  // duplicate key
+  ExpectSameAsWholeParse(R"({"items":[],"items":[1,2,3],"k":1})");
+  ExpectSameAsWholeParse(R"({"it\u0065ms":[],"items":[1,2,3]})");  // escaped duplicate
+  ExpectSameAsWholeParse(R"({"items":[1,2,3],"it\u0065ms":[]})");
+  ExpectSameAsWholeParse(R"({"items":[1,{"a":tru},3],"kind":"List"})");  // a bad element
+  ExpectSameAsWholeParse(R"({"items":[1,2,3],"kind":"List"} trailing)");
+  ExpectSameAsWholeParse(R"({"items":[1,2,3]],"kind":"List"})");
+  ExpectSameAsWholeParse(R"({"items":[1,2,3}, "kind":"List"})");
+  ExpectSameAsWholeParse(R"({"items" : [1,2,3], "kind":"List"})");  // not compacted: whole
+  ExpectSameAsWholeParse(R"(["items",[1,2,3]])");
+  ExpectSameAsWholeParse(R"({"a":"items":[1,2,3]})");
+  ExpectSameAsWholeParse(R"({"items":[1,2,"open)");
+}
+
+TEST(ParseJsonList, RefusesTooDeepItemsExactlyAsTheWholeParse) {
+  // An item sits in two containers already: the limit applies to the whole document.
+  for (int levels : {kMaxJsonDepth - 3, kMaxJsonDepth - 2, kMaxJsonDepth - 1, kMaxJsonDepth}) {
+    ExpectSameAsWholeParse("{\"items\":[1," + Nested(levels) + ",3]}");
+    ExpectSameAsWholeParse("{\"items\":[1," + NestedScalar(levels) + ",3]}");
+  }
+}
+
+TEST(ParseJsonList, KeepsManyItemsInOrder) {
+  std::string text = R"({"apiVersion":"v1","items":[)";
+  for (int i = 0; i < 1000; ++i)
+    text += (i ? "," : "") + std::string(R"({"n":)") + std::to_string(i) + "}";
+  text += R"(],"kind":"List"})";
+  nlohmann::json parsed = ParseJsonList(text, nullptr, {.min_parallel_bytes = 0, .threads = 4});
+  ASSERT_TRUE(parsed.is_object());
+  ASSERT_EQ(parsed["items"].size(), 1000u);
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(parsed["items"][i]["n"], i);
+  ExpectSameAsWholeParse(text);
+}
+
+}  // namespace
+}  // namespace pullkeeper::doctor
