@@ -47,8 +47,7 @@ The generated mixture (all from one seed, so every run writes the same bytes):
 Peak RSS: a child of this Python process would report this process's own high-water mark
 (Linux folds the pre-exec address space into ru_maxrss, see bench/README.md), so each command
 is started by GNU time (`/usr/bin/time -f %M`, itself a small process), whose os.wait4 of its
-child gives a clean ru_maxrss. Without /usr/bin/time, os.wait4 here is used and the output
-says that the figure includes this process's own peak.
+child gives a clean ru_maxrss; without it the child's VmHWM is sampled (bench/measure.py).
 
 No token, key or password is printed: the output holds counts, times and sizes only.
 """
@@ -67,8 +66,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
+
+from measure import BenchFailure, Measured, format_mb, rss_method, run_measured
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXIT_OK, EXIT_BROKEN, EXIT_GOAL_MISSED, EXIT_SKIPPED = 0, 1, 3, 77
@@ -81,7 +81,6 @@ REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 PODS_PER_DEPLOYMENT = 5
 DEPLOYMENTS_PER_NAMESPACE = 5
 NODES = 50
-GNU_TIME = Path("/usr/bin/time")
 STAMP_NAME = "bench-generated.txt"
 JQ = Path("/usr/bin/jq")
 # The question, as a user would ask it of `kubectl get pods -A -o json`.
@@ -730,55 +729,10 @@ def generate(directory: Path, namespaces: int) -> tuple[dict, set[str]]:
 # Measuring
 
 
-class BenchFailure(Exception):
-    """A correctness fact did not hold; the message says which."""
-
-
-@dataclass
-class Measured:
-    wall_seconds: float
-    max_rss_kib: int
-    returncode: int
-    cpu_seconds: float  # user + system: doctor parses large Lists on several threads
-
-
-def own_max_rss_kib() -> int:
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def run_measured(argv: list[str], stdout_path: str, workdir: Path, timeout: float) -> Measured:
-    """Runs argv with stdout to `stdout_path`; wall time from the parent, peak RSS from
-    ru_maxrss (see the module docstring for why through GNU time)."""
-    use_time = GNU_TIME.is_file() and os.access(GNU_TIME, os.X_OK)
-    rss_path = workdir / "rss.txt"
-    command = [str(GNU_TIME), "-f", "%M %U %S", "-o", str(rss_path), *argv] if use_time else argv
+def run_timed(argv: list[str], stdout_path: str, workdir: Path, timeout: float) -> Measured:
+    """One run with stdout to `stdout_path` (see measure.py for how peak RSS is taken)."""
     env = dict(os.environ, AWS_EC2_METADATA_DISABLED="true", LC_ALL="C")
-    with open(stdout_path, "wb") as out, open(workdir / "stderr.txt", "wb") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                   env=env)
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid == process.pid:
-                break
-            if time.perf_counter() > deadline:
-                process.kill()
-                os.wait4(process.pid, 0)
-                raise BenchFailure(f"{Path(argv[0]).name} did not finish in {timeout:.0f} s")
-            time.sleep(0.002)
-        wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    # CPU time from the same rusage is clean either way; only ru_maxrss inherits the parent's.
-    cpu = usage.ru_utime + usage.ru_stime
-    if use_time:
-        # "Command exited with non-zero status N" may come first; the figures are last.
-        words = rss_path.read_text().split()
-        max_rss = int(words[-3]) if len(words) >= 3 and words[-3].isdigit() else 0
-    else:
-        max_rss = usage.ru_maxrss
-    return Measured(wall, max_rss, process.returncode, cpu)
+    return run_measured(argv, env, stdout_path, workdir / "stderr.txt", timeout)
 
 
 def stderr_tail(workdir: Path) -> str:
@@ -796,7 +750,7 @@ def jq_argv(snapshot: Path) -> list[str]:
 def check_answers(binary: Path, snapshot: Path, workdir: Path, expected: set[str]) -> dict:
     """One untimed run of each with its output kept: doctor's failing pods == jq's."""
     report_path, jq_path = workdir / "doctor.json", workdir / "jq.txt"
-    doctor = run_measured(doctor_argv(binary, snapshot), str(report_path), workdir, 1800)
+    doctor = run_timed(doctor_argv(binary, snapshot), str(report_path), workdir, 1800)
     if doctor.returncode not in (0, 1):
         raise BenchFailure(f"pullkeeper doctor exited {doctor.returncode}:\n"
                            f"{stderr_tail(workdir)}")
@@ -806,7 +760,7 @@ def check_answers(binary: Path, snapshot: Path, workdir: Path, expected: set[str
         raise BenchFailure(f"pullkeeper doctor printed no JSON report: {error}") from error
     doctor_pods = {f"{f['object']['namespace']}/{f['object']['name']}"
                    for f in report["findings"] if f["check"] == "image-pull-failing"}
-    jq = run_measured(jq_argv(snapshot), str(jq_path), workdir, 1800)
+    jq = run_timed(jq_argv(snapshot), str(jq_path), workdir, 1800)
     if jq.returncode != 0:
         raise BenchFailure(f"jq exited {jq.returncode}:\n{stderr_tail(workdir)}")
     jq_pods = set(jq_path.read_text().split())
@@ -828,10 +782,6 @@ def check_answers(binary: Path, snapshot: Path, workdir: Path, expected: set[str
 
 def tree_bytes(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*.json"))
-
-
-def format_mb(kib: int) -> str:
-    return f"{kib * 1024 / 1e6:.1f} MB"
 
 
 def load_note() -> str:
@@ -906,7 +856,7 @@ def main(argv: list[str]) -> int:
             # Alternating, so a burst of load from the other builds hits both alike.
             for name, argv_ in (("doctor", doctor_argv(binary, snapshot)),
                                 ("jq", jq_argv(snapshot))):
-                measured = run_measured(argv_, os.devnull, workdir, 1800)
+                measured = run_timed(argv_, os.devnull, workdir, 1800)
                 if measured.returncode not in ((0, 1) if name == "doctor" else (0,)):
                     raise BenchFailure(f"{name} exited {measured.returncode}:\n"
                                        f"{stderr_tail(workdir)}")
@@ -941,8 +891,7 @@ def main(argv: list[str]) -> int:
         "read_doctor": f"{bytes_read['doctor'] / 1e6:.1f} MB (every file)",
         "read_jq": f"{bytes_read['jq'] / 1e6:.1f} MB (pods.json only)",
         "ratio": ratio, "goal": RATIO_GOAL, "meets_goal": meets, "answers": answers,
-        "rss_method": "GNU time %M" if GNU_TIME.is_file() else
-        f"os.wait4 ru_maxrss (includes this bench's own {own_max_rss_kib()} KiB peak)",
+        "rss_method": rss_method(),
         "load": [load_before, load_after], "cpus": os.cpu_count(),
     }
     if args.json:

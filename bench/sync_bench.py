@@ -7,7 +7,7 @@ namespaces (default 2,000) into the fake Kubernetes API server, starts moto with
 SigV4 enforced, and measures on the same server, over the same transport (HTTPS with a bearer
 token, as a real cluster), in the same run:
 
-  * pullkeeper: wall time, peak RSS (see run_measured for why not plain os.wait4), every API
+  * pullkeeper: wall time, peak RSS (see measure.py for why not plain os.wait4), every API
     request from the fake's request log, classified as list / get / write / delete and
     counted per namespace;
   * kubectl 1.32: the delete + create pair for a sample of namespaces (default 40), timed and
@@ -44,6 +44,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 import harness  # noqa: E402
+from measure import BenchFailure, format_mb, rss_method, run_measured  # noqa: E402
 
 SECRET_NAME = "ecr-registry"
 # A real ECR password is a base64 blob of about 2 KB (moto's is 23 characters). In the
@@ -74,16 +75,8 @@ NAMESPACED_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/([^/]+)(?:/([^/]+))?/
 NAMESPACE_PATH = re.compile(r"^/api/v1/namespaces/([^/]+)/?$")
 
 
-class BenchFailure(Exception):
-    """A correctness fact did not hold; the message says which and where."""
-
-
-# --------------------------------------------------------------------------------------
-# Measuring one child process
-
-
 @dataclass
-class Measured:
+class CapturedRun:
     returncode: int
     wall_seconds: float
     max_rss_kib: int
@@ -91,70 +84,14 @@ class Measured:
     stderr: str
 
 
-GNU_TIME = Path("/usr/bin/time")
-
-
-def rss_method() -> str:
-    if GNU_TIME.is_file() and os.access(GNU_TIME, os.X_OK):
-        return "GNU time %M (ru_maxrss of a child forked by a 1 MB process)"
-    return "VmHWM of /proc/PID/status, sampled every 2 ms (no /usr/bin/time)"
-
-
-def run_measured(argv: list[str], env: dict[str, str], scratch: Path,
-                 timeout: float) -> Measured:
-    """Runs one child and returns its wall time and its own peak RSS.
-
-    The trap: ru_maxrss from os.wait4 on a child that this (large) Python process spawned
-    is at least this process's RSS, because Linux folds the pre-exec address space's
-    high-water mark into the child's maxrss at exec (a 60 MB parent makes /bin/true "use"
-    60 MB). So the child is started by GNU time, a ~1 MB process, which reports the clean
-    ru_maxrss of its own child (%M, KiB). Without it, VmHWM of the child's fresh
-    post-exec address space is sampled until exit (may miss a peak in the last 2 ms).
-    Output goes to files so the child never blocks on a full pipe.
-    """
+def run_captured(argv: list[str], env: dict[str, str], scratch: Path,
+                 timeout: float) -> CapturedRun:
+    """measure.run_measured, with both streams read back: sync's checks read the summary
+    from stdout and look for secrets in both."""
     out_path, err_path = scratch / "stdout", scratch / "stderr"
-    rss_path = scratch / "maxrss"
-    use_time = GNU_TIME.is_file() and os.access(GNU_TIME, os.X_OK)
-    command = [str(GNU_TIME), "-f", "%M", "-o", str(rss_path), *argv] if use_time else argv
-    sampled_hwm_kib = 0
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=err)
-        deadline = started + timeout
-        while True:
-            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
-            if pid == process.pid:
-                break
-            if time.perf_counter() > deadline:
-                process.kill()
-                os.wait4(process.pid, 0)
-                raise BenchFailure(f"{Path(argv[0]).name} did not finish in {timeout:.0f} s")
-            if not use_time:
-                sampled_hwm_kib = max(sampled_hwm_kib, read_vm_hwm_kib(process.pid))
-            # Polling costs at most this much accuracy; a blocking wait4 cannot time out.
-            time.sleep(0.002)
-        wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if use_time:
-        # "Command exited with non-zero status N" may precede the number.
-        lines = rss_path.read_text().split()
-        max_rss = int(lines[-1]) if lines and lines[-1].isdigit() else 0
-    else:
-        max_rss = sampled_hwm_kib
-    return Measured(process.returncode, wall, max_rss, out_path.read_text(errors="replace"),
-                    err_path.read_text(errors="replace"))
-
-
-def read_vm_hwm_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+    measured = run_measured(argv, env, out_path, err_path, timeout)
+    return CapturedRun(measured.returncode, measured.wall_seconds, measured.max_rss_kib,
+                       out_path.read_text(errors="replace"), err_path.read_text(errors="replace"))
 
 
 # --------------------------------------------------------------------------------------
@@ -352,7 +289,7 @@ def run_pullkeeper_scenario(ctx: "Context", namespaces: list[str], update: bool,
                 "--kubeconfig", str(ctx.kube.kubeconfig), "--output", "json"]
         env = harness.base_environment(ctx.workspace.fresh_dir("pk-home"))
         env.update(ctx.key.environment())
-        measured = run_measured([str(ctx.binary), *args], env,
+        measured = run_captured([str(ctx.binary), *args], env,
                                 ctx.workspace.fresh_dir("pk-run"), timeout=600)
         harness.assert_no_secret_in(measured.stdout + measured.stderr, ctx.secrets,
                                     where="pullkeeper output")
@@ -439,14 +376,14 @@ def run_kubectl_scenario(ctx: "Context", namespaces: list[str], update: bool,
     def one_namespace(ns: str) -> float:
         nonlocal max_rss
         total = 0.0
-        delete = run_measured([*common, "delete", "secret", SECRET_NAME, "-n", ns], env,
+        delete = run_captured([*common, "delete", "secret", SECRET_NAME, "-n", ns], env,
                               scratch, timeout=120)
         # The outage script ran `kubectl delete ... || true`: NotFound in a fresh namespace
         # is expected, anything else is not.
         if delete.returncode != 0 and not (not update and "NotFound" in delete.stderr):
             raise BenchFailure(f"kubectl delete in {ns} exited {delete.returncode}: "
                                f"{delete.stderr.strip()[:500]}")
-        create = run_measured(
+        create = run_captured(
             [*common, "create", "secret", "docker-registry", SECRET_NAME, "-n", ns,
              f"--docker-server={harness.ECR_HOST}", f"--docker-username={harness.ECR_USERNAME}",
              f"--docker-password={docker_password}"], env, scratch, timeout=120)
@@ -522,10 +459,6 @@ class Context:
     kube: harness.KubeApi
     secrets: dict
     secret_shape: str
-
-
-def format_mb(kib: int) -> str:
-    return f"{kib * 1024 / 1e6:.1f} MB"
 
 
 def scenario_report(name: str, n: int, pk: PullkeeperResult, kc: KubectlResult | None,
