@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -32,6 +33,16 @@ int Fail(int code, const Status& error) {
   return code;
 }
 
+// A DNS-1123 label, as the API server requires of namespaces. Checked before any request:
+// live mode puts the name into the request path, where "a/b", "x?y" or ".." would ask for
+// something else than a namespace's objects (and an empty "no problems found" would follow).
+bool IsNamespaceName(std::string_view name) {
+  auto alphanumeric = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > 63) return false;
+  if (!alphanumeric(name.front()) || !alphanumeric(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alphanumeric(c) || c == '-'; });
+}
+
 StatusOr<doctor::DoctorOptions> MakeOptions(const DoctorCommandFlags& flags) {
   doctor::DoctorOptions options;
   options.now = DefaultClock().Now();
@@ -43,6 +54,13 @@ StatusOr<doctor::DoctorOptions> MakeOptions(const DoctorCommandFlags& flags) {
   auto warning = ParseDuration(flags.expiry_warning);
   if (!warning.ok()) return warning.status().WithContext("--expiry-warning");
   options.expiry_warning = *warning;
+  if (!flags.namespace_filter.empty() && !IsNamespaceName(flags.namespace_filter)) {
+    return InvalidArgumentError(fmt::format(
+        "--namespace \"{}\" is not a namespace name (lower-case letters, digits and '-', at "
+        "most 63 characters, starting and ending with a letter or digit); `kubectl get "
+        "namespaces` lists them",
+        Printable(flags.namespace_filter, 100)));
+  }
   options.namespace_filter = flags.namespace_filter;
   return options;
 }

@@ -143,7 +143,9 @@ std::string NotReadLine(const Report& report) {
   if (parts.empty()) return "";
   return fmt::format(
       "not read: {}; the checks that need these saw nothing (a forbidden list needs get/list "
-      "for your user, see the README's Live mode; not served means not installed)\n",
+      "for your user, see the README's Live mode; not served means not installed; a failed "
+      "aws call is explained in a warning log line, its IAM actions are in "
+      "docs/doctor-aws-permissions.md)\n",
       fmt::join(parts, "; "));
 }
 

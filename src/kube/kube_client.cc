@@ -24,6 +24,10 @@ constexpr std::string_view kComponent = "kube";
 // An expired continue token restarts the list; a server that keeps expiring them would
 // otherwise keep us listing forever.
 constexpr int kMaxListRestarts = 2;
+// Pages in a row with no items but a continue token. The API server fills each page up to
+// `limit` before it hands out a token, so a run of empty ones is a broken server minting
+// tokens, stopped in seconds rather than after max_list_pages round trips.
+constexpr int kMaxEmptyPagesInARow = 100;
 
 // RFC 3986 unreserved characters stay; everything else is %XX, for paths and query values.
 std::string PercentEncode(std::string_view text) {
@@ -146,9 +150,16 @@ HttpKubeApi::HttpKubeApi(RestConfig config, std::unique_ptr<http::HttpClient> ht
   // Second line of defence: even a message that quoted the token would be scrubbed.
   log::RegisterSecret(config_.bearer_token.reveal());
   log::RegisterSecret(config_.basic_password.reveal());
+  // The header carries the password base64-encoded, and that is the form a proxy echoing the
+  // request back quotes; the plain password above would never match it.
+  if (!config_.basic_username.empty() && !config_.basic_password.empty()) {
+    log::RegisterSecret(
+        Base64Encode(config_.basic_username + ":" + config_.basic_password.reveal()));
+  }
   if (options_.max_attempts < 1) options_.max_attempts = 1;
   if (options_.page_size < 1) options_.page_size = 500;
   if (options_.secret_page_size < 1) options_.secret_page_size = 100;
+  if (options_.max_list_pages < 1) options_.max_list_pages = 1;
 }
 
 std::unique_ptr<HttpKubeApi> HttpKubeApi::Create(RestConfig config, Clock& clock,
@@ -299,9 +310,16 @@ StatusOr<json> HttpKubeApi::CallJson(const ApiRequest& what, std::string_view me
                     what.verb, what.object, http::RedactUrl(config_.server + path), kMaxJsonDepth));
   }
   if (!document.is_object()) {
+    // A body that looks like an object but does not parse is most often one byte of invalid
+    // UTF-8 (the API server never sends it; a proxy or webhook rewriting bodies may), and
+    // "not a JSON object" alone would send the reader looking at the wrong thing.
+    std::string_view why =
+        document.is_discarded()
+            ? "is not valid JSON (cut short, not JSON at all, or not UTF-8 as JSON must be)"
+            : "is not a JSON object";
     return InternalError(log::Redact(
-        fmt::format("{} {}: the answer from {} is not a JSON object: {}", what.verb, what.object,
-                    http::RedactUrl(config_.server + path), BodySnippet(response.body))));
+        fmt::format("{} {}: the answer from {} {}: {}", what.verb, what.object,
+                    http::RedactUrl(config_.server + path), why, BodySnippet(response.body))));
   }
   return document;
 }
@@ -332,7 +350,16 @@ Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
   // Tokens seen in this pass: a server that cycles through them (A, B, A, ...) would
   // otherwise keep us listing forever.
   std::set<std::string> seen_tokens;
+  int pages = 0;
+  int empty_in_a_row = 0;
   for (int restarts = 0;;) {
+    if (++pages > options_.max_list_pages) {
+      return InternalError(fmt::format(
+          "{} {}: the server was still handing out continue tokens after {} pages of {}, more "
+          "than any real collection holds; stopped listing (an aggregated API or proxy in front "
+          "of the API server may be answering instead of it)",
+          what.verb, what.object, options_.max_list_pages, page_size));
+    }
     std::string page_query = fmt::format("limit={}{}", page_size, query);
     if (!continue_token.empty()) page_query += "&continue=" + PercentEncode(continue_token);
     StatusOr<Page> page = ListPage(what, path, page_query);
@@ -348,6 +375,14 @@ Status HttpKubeApi::ForEachPage(const ApiRequest& what, const std::string& path,
       return page.status();
     }
     std::string next = std::move(page->continue_token);
+    empty_in_a_row = page->items.empty() && !next.empty() ? empty_in_a_row + 1 : 0;
+    if (empty_in_a_row >= kMaxEmptyPagesInARow) {
+      return InternalError(fmt::format(
+          "{} {}: the server answered {} pages in a row with no objects but another continue "
+          "token, so the list would never end; stopped listing (an aggregated API or proxy in "
+          "front of the API server may be answering instead of it)",
+          what.verb, what.object, kMaxEmptyPagesInARow));
+    }
     if (!next.empty() && !seen_tokens.insert(next).second) {
       return InternalError(fmt::format(
           "{} {}: the server returned a continue token it had already given, so the list "

@@ -81,6 +81,10 @@ struct KubeApiOptions {
   std::string permission_hint;
   // How often a token read from a file (RestConfig::token_file) is read again.
   std::chrono::seconds token_reread_interval{60};
+  // Pages one list may take. A server that hands out a fresh continue token with every page
+  // (a broken aggregated API) would otherwise be listed forever; 10,000 pages of 500 is far
+  // beyond any collection a real cluster holds.
+  int max_list_pages = 10000;
 };
 
 // KubeApi over HTTP. Not thread-safe (one HttpClient, one connection): give each thread its

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "cli/exit_codes.h"
+#include "testing/temp_dir.h"
+
 namespace pullkeeper::cli {
 namespace {
 
@@ -31,6 +37,32 @@ TEST(ParseDuration, RefusesAnythingElseWithTheAcceptedForms) {
     ASSERT_FALSE(duration.ok());
     EXPECT_EQ(duration.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(duration.status().message().find("2h, 90m or 1h30m"), std::string::npos);
+  }
+}
+
+// Live mode puts --namespace into the request path: "a/b", "x?limit=1" or ".." would list
+// something else and report "no problems found". A usage error before anything is read; the
+// empty snapshot directory stands in for the cluster so that no network is needed.
+TEST(RunDoctorCommand, RefusesANamespaceThatIsNotANamespaceName) {
+  testing::TempDir snapshot;
+  ASSERT_TRUE(snapshot.ok());
+  DoctorCommandFlags flags;
+  flags.snapshot = snapshot.path();
+  flags.namespace_filter = "staging";
+  EXPECT_EQ(RunDoctorCommand(flags), kExitOk);
+  const std::vector<std::string> bad_names = {"a/b",
+                                              "x?fieldSelector=metadata.name%3Dz&",
+                                              "..",
+                                              "a b",
+                                              "Prod",
+                                              "-x",
+                                              "x#y",
+                                              "a\n",
+                                              std::string(64, 'a')};
+  for (const std::string& bad : bad_names) {
+    SCOPED_TRACE(bad);
+    flags.namespace_filter = bad;
+    EXPECT_EQ(RunDoctorCommand(flags), kExitUsage);
   }
 }
 

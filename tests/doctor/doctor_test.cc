@@ -190,6 +190,17 @@ TEST(FormatReportText, ShowsWhatLiveModeCouldNotReadApartFromSkippedInput) {
   EXPECT_NE(text.find("; skipped: 2 kind ConfigMap\n"), std::string::npos) << text;
 }
 
+// The hint used to speak only of Kubernetes RBAC, which sent a reader of "failed: aws elbv2
+// describe-load-balancers" looking at the cluster's roles instead of the IAM policy.
+TEST(FormatReportText, PointsAFailedAwsCallAtItsWarningAndTheIamActions) {
+  Report report;
+  report.skipped = {{"failed: aws elbv2 describe-load-balancers", 1}};
+  std::string text = FormatReportText(report);
+  EXPECT_NE(text.find("not read: failed: aws elbv2 describe-load-balancers;"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("docs/doctor-aws-permissions.md"), std::string::npos) << text;
+}
+
 TEST(FormatReportText, SaysSoWhenNothingIsWrong) {
   Report report;
   EXPECT_EQ(FormatReportText(report),

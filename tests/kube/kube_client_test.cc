@@ -45,6 +45,12 @@ std::string SecretListBody(const std::vector<std::string>& namespaces, const std
       .dump();
 }
 
+std::string ObjectListBody(const std::vector<std::string>& names, const std::string& next) {
+  json items = json::array();
+  for (const std::string& name : names) items.push_back({{"metadata", {{"name", name}}}});
+  return json{{"kind", "PodList"}, {"metadata", {{"continue", next}}}, {"items", items}}.dump();
+}
+
 class HttpKubeApiTest : public ::testing::Test {
  protected:
   HttpKubeApiTest() { MakeApi(); }
@@ -140,6 +146,58 @@ TEST_F(HttpKubeApiTest, ListFailsWhenContinueTokensCycle) {
   EXPECT_EQ(http_->requests().size(), 3u);
 }
 
+TEST_F(HttpKubeApiTest, ListStopsWhenTheServerNeverStopsHandingOutFreshContinueTokens) {
+  KubeApiOptions options;
+  options.max_list_pages = 3;
+  MakeApi(options);
+  int served = 0;
+  http_->SetHandler([&](const http::Request&) -> StatusOr<http::Response> {
+    http::Response response;
+    response.status = 200;
+    response.body = ObjectListBody({}, "fresh-" + std::to_string(++served));
+    return response;
+  });
+  Status status = api_->ForEachObjectPage("/api/v1/pods", "",
+                                          [](std::vector<json>&&, bool) { return Status::Ok(); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_NE(status.message().find("after 3 pages"), std::string::npos) << status.message();
+  EXPECT_EQ(http_->requests().size(), 3u);
+}
+
+TEST_F(HttpKubeApiTest, ListStopsSoonWhenFreshContinueTokensComeWithEmptyPages) {
+  MakeApi();  // the default page limit: the run of empty pages must stop it long before
+  int served = 0;
+  http_->SetHandler([&](const http::Request&) -> StatusOr<http::Response> {
+    http::Response response;
+    response.status = 200;
+    response.body = ObjectListBody({}, "fresh-" + std::to_string(++served));
+    return response;
+  });
+  Status status = api_->ForEachObjectPage("/api/v1/pods", "",
+                                          [](std::vector<json>&&, bool) { return Status::Ok(); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("in a row with no objects"), std::string::npos)
+      << status.message();
+  EXPECT_EQ(http_->requests().size(), 100u);
+}
+
+TEST_F(HttpKubeApiTest, EmptyPagesBetweenFullOnesDoNotStopAList) {
+  for (int i = 0; i < 150; ++i) {
+    http_->Respond(
+        200, ObjectListBody(i % 2 == 0 ? std::vector<std::string>{} : std::vector<std::string>{"p"},
+                            "t" + std::to_string(i)));
+  }
+  http_->Respond(200, ObjectListBody({"last"}, ""));
+  size_t objects = 0;
+  Status status = api_->ForEachObjectPage("/api/v1/pods", "", [&](std::vector<json>&& page, bool) {
+    objects += page.size();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(objects, 76u);
+}
+
 TEST_F(HttpKubeApiTest, SecretPagesSkipAnUnreadableSecretAndKeepTheOthers) {
   json list = json::parse(SecretListBody({"a", "b"}, ""));
   list["items"][0]["data"][".dockerconfigjson"] = "!!! not base64";
@@ -151,12 +209,6 @@ TEST_F(HttpKubeApiTest, SecretPagesSkipAnUnreadableSecretAndKeepTheOthers) {
   });
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(seen, std::vector<std::string>{"b"});
-}
-
-std::string ObjectListBody(const std::vector<std::string>& names, const std::string& next) {
-  json items = json::array();
-  for (const std::string& name : names) items.push_back({{"metadata", {{"name", name}}}});
-  return json{{"kind", "PodList"}, {"metadata", {{"continue", next}}}, {"items", items}}.dump();
 }
 
 TEST_F(HttpKubeApiTest, ObjectPagesFollowContinueTokensOnAnyCollection) {
@@ -425,6 +477,30 @@ TEST_F(HttpKubeApiTest, ForbiddenTellsWhichPermissionToGrant) {
             std::string::npos);
 }
 
+TEST_F(HttpKubeApiTest, NoErrorEverContainsTheBasicAuthHeaderAServerEchoes) {
+  auto http = std::make_unique<testing::FakeHttpClient>();
+  testing::FakeHttpClient* fake = http.get();
+  RestConfig config;
+  config.server = "http://127.0.0.1:1";
+  config.basic_username = "admin";
+  config.basic_password = SecretString("basic-pa55word-echoed");
+  HttpKubeApi api(std::move(config), std::move(http), clock_);
+  fake->SetHandler([](const http::Request& request) -> StatusOr<http::Response> {
+    http::Response response;
+    response.status = 500;
+    response.body = R"({"kind":"Status","code":500,"message":"your header was )" +
+                    testing::FakeHttpClient::HeaderOf(request, "Authorization") + "\"}";
+    return response;
+  });
+  Status status = api.ForEachObjectPage("/api/v1/pods", "",
+                                        [](std::vector<json>&&, bool) { return Status::Ok(); });
+  ASSERT_FALSE(status.ok());
+  // base64("admin:basic-pa55word-echoed"), what the Authorization header carries.
+  EXPECT_EQ(status.message().find("YWRtaW46YmFzaWMtcGE1NXdvcmQtZWNob2Vk"), std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("your header was Basic"), std::string::npos) << status.message();
+}
+
 TEST_F(HttpKubeApiTest, NoErrorEverContainsTheToken) {
   // A proxy that echoes the request back, headers included, is the worst case.
   std::string echo = std::string("<html>Authorization: Bearer ") + kToken + "</html>";
@@ -454,6 +530,19 @@ TEST_F(HttpKubeApiTest, SuccessThatIsNotJsonIsInternal) {
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), StatusCode::kInternal);
   EXPECT_NE(got.status().message().find("login page"), std::string::npos);
+}
+
+TEST_F(HttpKubeApiTest, AnObjectThatDoesNotParseIsNamedInvalidJsonNotANonObject) {
+  http_->Respond(200, "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"p\xff\"}}]}");
+  Status status = api_->ForEachObjectPage("/api/v1/pods", "",
+                                          [](std::vector<json>&&, bool) { return Status::Ok(); });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), StatusCode::kInternal);
+  EXPECT_NE(status.message().find("is not valid JSON"), std::string::npos) << status.message();
+  http_->Respond(200, "[]");
+  status = api_->ForEachObjectPage("/api/v1/pods", "",
+                                   [](std::vector<json>&&, bool) { return Status::Ok(); });
+  EXPECT_NE(status.message().find("is not a JSON object"), std::string::npos) << status.message();
 }
 
 TEST_F(HttpKubeApiTest, BasicAuthIsSentWhenThereIsNoToken) {
