@@ -69,6 +69,9 @@ StatusOr<doctor::DoctorOptions> MakeOptions(const DoctorCommandFlags& flags) {
 struct StateRead {
   StatusOr<doctor::Snapshot> snapshot;
   int exit_code_on_error = kExitUsage;
+  // Non-zero when a part failed after something good was read: the report is still printed
+  // (the AWS gap named in it) and the run then ends with this code.
+  int exit_code_after_report = kExitOk;
 };
 
 // --aws: the network of one region, signed with the credentials `sync` would use.
@@ -125,14 +128,24 @@ StateRead ReadLiveState(const DoctorCommandFlags& flags) {
              {{"requests", stats.requests},
               {"collections", static_cast<int64_t>(stats.collections_read)}});
   if (!read.ok()) return {read, kExitKubernetesFailure};
+  int exit_code_after_report = kExitOk;
   if (flags.aws) {
     Status aws_read = ReadAwsNetwork(flags, env, clock, snapshot);
+    if (!aws_read.ok() && aws_read.code() == StatusCode::kInvalidArgument) {
+      return {aws_read, kExitUsage};  // a usage error: fix the flags, nothing to report
+    }
     if (!aws_read.ok()) {
-      return {aws_read,
-              aws_read.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitAwsFailure};
+      // The cluster's findings are already in hand and are what the reader came for; the
+      // account's failure is logged, named on the report's not-read line, and the exit code.
+      log::Error(kComponent,
+                 "the AWS network could not be read; the report covers the cluster only",
+                 {{"exit_code", static_cast<int>(kExitAwsFailure)},
+                  {log::keys::kError, aws_read.message()}});
+      ++snapshot.skipped()[std::string(doctor::kNotReadFailed) + "aws: nothing read"];
+      exit_code_after_report = kExitAwsFailure;
     }
   }
-  return {std::move(snapshot), kExitOk};
+  return {std::move(snapshot), kExitOk, exit_code_after_report};
 }
 
 StateRead ReadSnapshotDirectory(const DoctorCommandFlags& flags) {
@@ -237,6 +250,7 @@ int RunDoctorCommand(const DoctorCommandFlags& flags) {
       flags.output == "json" ? doctor::FormatReportJson(report) : doctor::FormatReportText(report);
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
+  if (state.exit_code_after_report != kExitOk) return state.exit_code_after_report;
   for (const auto& finding : report.findings) {
     if (finding.severity == doctor::Severity::kError) return kExitPartialFailure;
   }

@@ -33,8 +33,9 @@ CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags);
 
 // Runs a parsed `doctor` and returns the exit code: 0 when no finding is an error, 1 when
 // one is, 2 for bad input (a missing directory, a bad --now or duration, a bad kubeconfig,
-// --snapshot with --kubeconfig/--context or --aws, no region for --aws), 3 when --aws finds
-// no AWS credentials or the account refuses every describe call, 4 when the cluster cannot be
+// --snapshot with --kubeconfig/--context or --aws, no region for --aws), 3 when --aws could
+// read nothing from the account (no or refused credentials, every describe call denied or
+// unanswered; the cluster's report is still printed first), 4 when the cluster cannot be
 // read at all (unreachable, credentials rejected, every list forbidden).
 int RunDoctorCommand(const DoctorCommandFlags& flags);
 

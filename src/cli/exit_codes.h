@@ -11,7 +11,9 @@ enum ExitCode : int {
   kExitUsage = 2,              // bad flags, environment or configuration files; doctor: a
                                // missing snapshot directory, a bad --now or duration, a bad
                                // kubeconfig
-  kExitAwsFailure = 3,         // AWS credentials missing or rejected, or permission denied
+  kExitAwsFailure = 3,         // AWS credentials missing or rejected, or permission denied;
+                               // doctor --aws: nothing read from the account (the cluster's
+                               // report is still printed)
   kExitKubernetesFailure = 4,  // cannot connect, authenticate or is forbidden at cluster level;
                                // doctor (live): nothing could be read from the cluster
 };

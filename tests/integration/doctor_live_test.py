@@ -327,11 +327,16 @@ class LiveWithAwsMatchesReadmeSnapshot(harness.IntegrationTestCase):
         self.assertIn("external-secret-broken:ExternalSecret/infra/aws-credentials",
                       report["root_causes"])
 
-    def test_aws_failures_exit_3_and_usage_errors_exit_2(self):
+    def test_aws_failures_exit_3_after_the_cluster_report_and_usage_errors_exit_2(self):
         wrong = {**self.environment(), "AWS_SECRET_ACCESS_KEY": "wrong-secret-0000000000"}
         result = harness.run_pullkeeper(["doctor", "--now", NOW, "--aws"], env=wrong)
         self.assertEqual(result.returncode, 3, harness.describe_run(result))
         self.assertIn("DescribeSecurityGroups", result.stderr)
+        # Nothing already read is lost: the cluster's chain is printed, the AWS gap named.
+        self.assertIn("external-secret-broken", result.stdout)
+        self.assertIn("not read: failed: aws: nothing read", result.stdout)
+        harness.assert_no_secret_in(result.stdout + result.stderr,
+                                    {"wrong secret": "wrong-secret-0000000000"})
         no_keys = {k: v for k, v in self.environment().items() if not k.startswith("AWS_ACCESS")
                    and not k.startswith("AWS_SECRET")}
         result = harness.run_pullkeeper(["doctor", "--aws"], env=no_keys)
