@@ -8,6 +8,8 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
+  # doctor reads large snapshots with it
+  libsimdjson-dev
   # doctor --aws: the EC2 and ELBv2 answers are XML
   libxml2-dev
   # real parts the tests drive: registry, its client, htpasswd, promtool, openssl for test CAs

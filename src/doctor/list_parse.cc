@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/bounded_json.h"
+#include "doctor/fast_json.h"
 
 namespace pullkeeper::doctor {
 namespace {
@@ -89,21 +90,21 @@ nlohmann::json ParseJsonList(std::string_view text, bool* too_deep,
   unsigned threads =
       options.threads != 0 ? options.threads : std::min(4u, std::thread::hardware_concurrency());
   if (text.size() < options.min_parallel_bytes || threads < 2) {
-    return ParseBoundedJson(text, too_deep);
+    return ParseJsonFast(text, too_deep);
   }
   std::optional<ItemsLayout> layout = FindItems(text);
-  if (!layout || layout->elements.size() < threads) return ParseBoundedJson(text, too_deep);
+  if (!layout || layout->elements.size() < threads) return ParseJsonFast(text, too_deep);
 
   // The list without its items, then the items: an element sits inside the top-level object
   // and the array, two levels the whole-text parse would have counted.
   std::string rest(text.substr(0, layout->array_begin));
   rest.append("[]").append(text.substr(layout->array_end));
   bool rest_too_deep = false;
-  nlohmann::json document = ParseBoundedJson(rest, &rest_too_deep);
+  nlohmann::json document = ParseJsonFast(rest, &rest_too_deep);
   auto items_slot = document.is_object() ? document.find("items") : document.end();
   if (document.is_discarded() || items_slot == document.end() || !items_slot->is_array() ||
       !items_slot->empty()) {
-    return ParseBoundedJson(text, too_deep);
+    return ParseJsonFast(text, too_deep);
   }
   const int element_depth = kMaxJsonDepth - 2;
   const size_t count = layout->elements.size();
@@ -112,7 +113,7 @@ nlohmann::json ParseJsonList(std::string_view text, bool* too_deep,
   auto parse_range = [&](unsigned worker) {
     size_t begin = count * worker / threads, end = count * (worker + 1) / threads;
     for (size_t i = begin; i < end; ++i) {
-      items[i] = ParseBoundedJson(layout->elements[i], nullptr, element_depth);
+      items[i] = ParseJsonFast(layout->elements[i], nullptr, element_depth);
       if (items[i].is_discarded()) {
         failed[worker] = 1;
         return;

@@ -15,7 +15,8 @@ struct ListParseOptions {
 
 // The same value, discarded state and *too_deep as ParseBoundedJson(text, too_deep) gives,
 // for any text: a document it cannot cut apart (no top-level "items" array, two of them, a
-// part that does not parse) is handed to ParseBoundedJson whole. Never throws.
+// part that does not parse) is parsed whole. Parts are parsed by ParseJsonFast (fast_json.h).
+// Never throws.
 nlohmann::json ParseJsonList(std::string_view text, bool* too_deep,
                              const ListParseOptions& options = {});
 

@@ -1,0 +1,45 @@
+// Differential check of ParseJsonFast against ParseBoundedJson: for any bytes, the same
+// verdict (value, "not JSON" or "too deep") and the same value, types included (nlohmann's
+// operator== calls 0u and 0 equal, but a report may not). Doctor reads every snapshot file
+// through ParseJsonFast, so a difference would change what doctor reports.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "base/bounded_json.h"
+#include "doctor/fast_json.h"
+
+namespace {
+
+bool SameValue(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !SameValue(*it, *jt)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameValue(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_number_float()) return a.dump() == b.dump();  // keeps the sign of a zero apart
+  return a.is_discarded() || a == b;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  // A small limit too, so that fuzzed inputs reach it often.
+  for (int max_depth : {pullkeeper::kMaxJsonDepth, 3}) {
+    bool bounded_deep = false, fast_deep = false;
+    nlohmann::json bounded = pullkeeper::ParseBoundedJson(text, &bounded_deep, max_depth);
+    nlohmann::json fast = pullkeeper::doctor::ParseJsonFast(text, &fast_deep, max_depth);
+    if (bounded.is_discarded() != fast.is_discarded() || bounded_deep != fast_deep) std::abort();
+    if (!SameValue(bounded, fast)) std::abort();
+  }
+  return 0;
+}
