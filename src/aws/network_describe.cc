@@ -11,7 +11,6 @@
 #include "aws/query_xml.h"
 #include "aws/sigv4_signer.h"
 #include "base/log.h"
-#include "base/version.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -146,14 +145,7 @@ class Describer {
   StatusOr<json> CallOnce(const ListCall& call, const std::string& body, AttemptOutcome* outcome) {
     const std::string& endpoint = Endpoint(call);
     std::string operation = Operation(call);
-    http::Request http_request;
-    http_request.method = "POST";
-    http_request.url = ServiceRequestUrl(endpoint);
-    http_request.headers = {
-        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-        {"User-Agent", fmt::format("pullkeeper/{}", kVersion)},
-    };
-    http_request.body = body;
+    http::Request http_request = QueryProtocolRequest(endpoint, body);
     SigningParams signing{&request_.credentials,
                           request_.region,
                           std::string(call.service->signing_name),

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
+#include "base/version.h"
 #include "http/http_client.h"
 
 namespace pullkeeper::aws {
@@ -68,6 +70,18 @@ StatusOr<std::optional<std::string>> ConfiguredEndpoint(std::string_view flag,
                     service_label, http::RedactUrl(endpoint), source));
   }
   return std::optional<std::string>(endpoint);
+}
+
+http::Request QueryProtocolRequest(const std::string& endpoint, std::string body) {
+  http::Request request;
+  request.method = "POST";
+  request.url = ServiceRequestUrl(endpoint);
+  request.headers = {
+      {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+      {"User-Agent", fmt::format("pullkeeper/{}", kVersion)},
+  };
+  request.body = std::move(body);
+  return request;
 }
 
 }  // namespace pullkeeper::aws

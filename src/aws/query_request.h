@@ -11,6 +11,7 @@
 
 #include "base/environment.h"
 #include "base/status.h"
+#include "http/http_client.h"
 
 namespace pullkeeper::aws {
 
@@ -21,6 +22,10 @@ std::string FormEncode(std::string_view value);
 // The URL to POST to for an endpoint: Query and JSON services are called at "/", and an
 // endpoint given with a path keeps it.
 std::string ServiceRequestUrl(const std::string& endpoint);
+
+// An unsigned Query-protocol call (STS, EC2, ELBv2): POST of the form-encoded `body` to
+// ServiceRequestUrl(endpoint) with the content type the SDKs send and pullkeeper's User-Agent.
+http::Request QueryProtocolRequest(const std::string& endpoint, std::string body);
 
 // http(s)://authority[/...] with no whitespace or control characters.
 bool IsPlainHttpUrl(std::string_view url);

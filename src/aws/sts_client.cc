@@ -10,7 +10,6 @@
 #include "aws/query_request.h"
 #include "aws/sigv4_signer.h"
 #include "base/log.h"
-#include "base/version.h"
 
 namespace pullkeeper::aws {
 namespace {
@@ -113,14 +112,7 @@ StatusOr<CallerIdentity> HttpStsApi::GetCallerIdentity(const std::string& region
   }
   PK_ASSIGN_OR_RETURN(std::string endpoint,
                       ResolveStsEndpoint(region, endpoint_flag, environment_));
-  http::Request request;
-  request.method = "POST";
-  request.url = ServiceRequestUrl(endpoint);
-  request.headers = {
-      {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-      {"User-Agent", fmt::format("pullkeeper/{}", kVersion)},
-  };
-  request.body = kBody;
+  http::Request request = QueryProtocolRequest(endpoint, kBody);
   SigningParams signing{&credentials, region, "sts", clock_.Now(), {}};
   PK_RETURN_IF_ERROR(SignHttpRequest(&request, signing));
 
@@ -360,14 +352,7 @@ StatusOr<AssumedRole> HttpStsApi::CallOnce(const RoleCall& call, bool* retryable
   const std::string& role = call.request->role_arn;
   std::string where = fmt::format("{} of {} in {} at {}", call.operation, role,
                                   call.endpoint.signing_region, http::RedactUrl(call.endpoint.url));
-  http::Request request;
-  request.method = "POST";
-  request.url = ServiceRequestUrl(call.endpoint.url);
-  request.headers = {
-      {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-      {"User-Agent", fmt::format("pullkeeper/{}", kVersion)},
-  };
-  request.body = call.body;
+  http::Request request = QueryProtocolRequest(call.endpoint.url, call.body);
   if (call.credentials != nullptr) {
     SigningParams signing{call.credentials, call.endpoint.signing_region, "sts", clock_.Now(), {}};
     PK_RETURN_IF_ERROR(SignHttpRequest(&request, signing));
