@@ -1,7 +1,8 @@
 // Kubernetes error bodies (metav1 Status) turned into pullkeeper Status values with messages
 // an operator can act on. Branches on the HTTP code and the Status reason, never on the
 // message text, as the API conventions ask:
-// https://github.com/kubernetes/community/blob/master/contributors/devel/sig-architecture/api-conventions.md#response-status-kind
+// https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md ("Response
+// Status Kind")
 #pragma once
 
 #include <optional>

@@ -119,12 +119,20 @@ constexpr char kInstances[] =
     <productCodes/>
     <vpcId>vpc-0f0f0f0f</vpcId><subnetId>subnet-0a</subnetId>
     <sourceDestCheck>true</sourceDestCheck>
-    <groupSet><item><groupId>sg-0aaa1111bbbb2222c</groupId><groupName>nodes</groupName></item></groupSet>
+    <groupSet><item>
+      <groupId>sg-0aaa1111bbbb2222c</groupId><groupName>nodes</groupName>
+    </item></groupSet>
     <networkInterfaceSet><item>
       <networkInterfaceId>eni-01</networkInterfaceId>
-      <groupSet><item><groupId>sg-0aaa1111bbbb2222c</groupId><groupName>nodes</groupName></item></groupSet>
-      <attachment><deviceIndex>0</deviceIndex><deleteOnTermination>true</deleteOnTermination></attachment>
-      <privateIpAddressesSet><item><privateIpAddress>10.1.2.3</privateIpAddress><primary>true</primary></item></privateIpAddressesSet>
+      <groupSet><item>
+        <groupId>sg-0aaa1111bbbb2222c</groupId><groupName>nodes</groupName>
+      </item></groupSet>
+      <attachment>
+        <deviceIndex>0</deviceIndex><deleteOnTermination>true</deleteOnTermination>
+      </attachment>
+      <privateIpAddressesSet><item>
+        <privateIpAddress>10.1.2.3</privateIpAddress><primary>true</primary>
+      </item></privateIpAddressesSet>
       <ipv6AddressesSet/>
     </item></networkInterfaceSet>
     <tagSet><item><key>Name</key><value>node-1</value></item></tagSet>
@@ -155,11 +163,14 @@ TEST(QueryXmlTest, InstancesRenameByWhereTheySit) {
 }
 
 constexpr char kTargetGroups[] =
-    R"(<DescribeTargetGroupsResponse xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">
+    R"(<DescribeTargetGroupsResponse
+    xmlns="http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/">
   <DescribeTargetGroupsResult>
     <TargetGroups>
       <member>
-        <TargetGroupArn>arn:aws:elasticloadbalancing:eu-west-1:210987654321:targetgroup/web/0123456789abcdef</TargetGroupArn>
+        <TargetGroupArn>)"
+    "arn:aws:elasticloadbalancing:eu-west-1:210987654321:targetgroup/web/01"
+    R"(</TargetGroupArn>
         <TargetGroupName>web</TargetGroupName>
         <Protocol>HTTP</Protocol>
         <Port>31080</Port>
@@ -171,7 +182,9 @@ constexpr char kTargetGroups[] =
         <HealthCheckIntervalSeconds>30</HealthCheckIntervalSeconds>
         <Matcher><HttpCode>200</HttpCode></Matcher>
         <LoadBalancerArns>
-          <member>arn:aws:elasticloadbalancing:eu-west-1:210987654321:loadbalancer/app/web/fedcba9876543210</member>
+          <member>)"
+    "arn:aws:elasticloadbalancing:eu-west-1:210987654321:loadbalancer/app/web/f"
+    R"(</member>
         </LoadBalancerArns>
       </member>
     </TargetGroups>
