@@ -71,6 +71,16 @@ class HttpKubeApiTest : public ::testing::Test {
   }
 
   // Every error message the client produced must be free of both tokens.
+  // A server that never ends a list: every page is empty and names a new continue token.
+  void ServeEmptyPagesWithFreshContinueTokens() {
+    http_->SetHandler([served = 0](const http::Request&) mutable -> StatusOr<http::Response> {
+      http::Response response;
+      response.status = 200;
+      response.body = ObjectListBody({}, "fresh-" + std::to_string(++served));
+      return response;
+    });
+  }
+
   void ExpectNoToken(const Status& status) {
     EXPECT_EQ(status.message().find(kToken), std::string::npos) << status.message();
     EXPECT_EQ(status.message().find(kRotatedToken), std::string::npos) << status.message();
@@ -150,13 +160,7 @@ TEST_F(HttpKubeApiTest, ListStopsWhenTheServerNeverStopsHandingOutFreshContinueT
   KubeApiOptions options;
   options.max_list_pages = 3;
   MakeApi(options);
-  int served = 0;
-  http_->SetHandler([&](const http::Request&) -> StatusOr<http::Response> {
-    http::Response response;
-    response.status = 200;
-    response.body = ObjectListBody({}, "fresh-" + std::to_string(++served));
-    return response;
-  });
+  ServeEmptyPagesWithFreshContinueTokens();
   Status status = api_->ForEachObjectPage("/api/v1/pods", "",
                                           [](std::vector<json>&&, bool) { return Status::Ok(); });
   ASSERT_FALSE(status.ok());
@@ -167,13 +171,7 @@ TEST_F(HttpKubeApiTest, ListStopsWhenTheServerNeverStopsHandingOutFreshContinueT
 
 TEST_F(HttpKubeApiTest, ListStopsSoonWhenFreshContinueTokensComeWithEmptyPages) {
   MakeApi();  // the default page limit: the run of empty pages must stop it long before
-  int served = 0;
-  http_->SetHandler([&](const http::Request&) -> StatusOr<http::Response> {
-    http::Response response;
-    response.status = 200;
-    response.body = ObjectListBody({}, "fresh-" + std::to_string(++served));
-    return response;
-  });
+  ServeEmptyPagesWithFreshContinueTokens();
   Status status = api_->ForEachObjectPage("/api/v1/pods", "",
                                           [](std::vector<json>&&, bool) { return Status::Ok(); });
   ASSERT_FALSE(status.ok());
