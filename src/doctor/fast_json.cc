@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "doctor/unread_pod_fields.h"
+
 namespace pullkeeper::doctor {
 namespace {
 
@@ -24,9 +26,6 @@ struct ThreadParser {
 // being kept for the next one, so one big file does not hold its memory to the end of the run.
 constexpr size_t kKeepBuffersBytes = size_t{16} << 20;
 
-// Builds `out` from `element`, `depth` containers deep. False when the value must be left to
-// ParseBoundedJson: nested deeper than `max_depth` (it decides *too_deep), or a number whose
-// nlohmann reading cannot be told from simdjson's alone.
 // Whether `text` may hold the number -0 (nlohmann: a signed integer zero; simdjson: the same
 // integer zero as "0"): a "-0" where a value can start. Strings such as dates contain "-0" too,
 // after a digit or letter, so those rarely cost a second parse.
@@ -48,17 +47,57 @@ struct BuildContext {
   int negative_zero = -1;  // MayHoldNegativeZero(text), once asked: -1 not yet, 0 no, 1 yes
 };
 
-bool Build(simdjson::dom::element element, int depth, BuildContext& context, json& out) {
+// Whether `element` and everything in it lies within max_depth containers: the rule Build
+// applies, for a value it leaves out.
+bool WithinDepth(simdjson::dom::element element, int depth, int max_depth) {
+  if (depth > max_depth) return false;
+  if (element.type() == simdjson::dom::element_type::OBJECT) {
+    for (simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
+      if (!WithinDepth(field.value, depth + 1, max_depth)) return false;
+    }
+  } else if (element.type() == simdjson::dom::element_type::ARRAY) {
+    for (simdjson::dom::element value : simdjson::dom::array(element)) {
+      if (!WithinDepth(value, depth + 1, max_depth)) return false;
+    }
+  }
+  return true;
+}
+
+// The last "kind" member of `object` when it is a string, as nlohmann (which keeps the last of
+// duplicate keys) reads it; "" otherwise.
+std::string_view KindOf(simdjson::dom::object object) {
+  std::string_view kind;
+  for (simdjson::dom::key_value_pair field : object) {
+    if (field.key != "kind") continue;
+    if (field.value.get_string().get(kind) != simdjson::SUCCESS) kind = {};
+  }
+  return kind;
+}
+
+// Builds `out` from `element`, `depth` containers deep, leaving out the unread members of the
+// Pod `part` says the value is in (unread_pod_fields.h; kNone builds everything). False when
+// the value must be left to ParseBoundedJson: nested deeper than `max_depth` (it decides
+// *too_deep), or a number whose nlohmann reading cannot be told from simdjson's alone.
+bool Build(simdjson::dom::element element, int depth, PodPart part, BuildContext& context,
+           json& out) {
   // The rule of ParseBoundedJson: a value inside more than max_depth containers is refused.
   if (depth > context.max_depth) return false;
   switch (element.type()) {
     case simdjson::dom::element_type::OBJECT: {
+      simdjson::dom::object object(element);
+      if (part == PodPart::kTopLevel) part = ObjectPart(part, KindOf(object));
       out = json(json::value_t::object);
       auto& members = out.get_ref<json::object_t&>();
-      for (simdjson::dom::key_value_pair field : simdjson::dom::object(element)) {
+      for (simdjson::dom::key_value_pair field : object) {
+        if (part != PodPart::kNone && IsUnreadPodMember(part, field.key)) {
+          // Left out, but a value nested too deep still decides *too_deep, as it would have.
+          if (!WithinDepth(field.value, depth + 1, context.max_depth)) return false;
+          continue;
+        }
         // operator[] keeps the last of duplicate keys, as nlohmann's own parser does.
         json& slot = members[std::string(field.key)];
-        if (!Build(field.value, depth + 1, context, slot)) return false;
+        PodPart member_part = part == PodPart::kNone ? part : PartOfMember(part, field.key);
+        if (!Build(field.value, depth + 1, member_part, context, slot)) return false;
       }
       return true;
     }
@@ -69,7 +108,7 @@ bool Build(simdjson::dom::element element, int depth, BuildContext& context, jso
       values.resize(array.size());
       size_t i = 0;
       for (simdjson::dom::element value : array) {
-        if (!Build(value, depth + 1, context, values[i++])) return false;
+        if (!Build(value, depth + 1, part, context, values[i++])) return false;
       }
       return true;
     }
@@ -117,7 +156,7 @@ bool Build(simdjson::dom::element element, int depth, BuildContext& context, jso
 
 }  // namespace
 
-nlohmann::json ParseJsonFast(std::string_view text, bool* too_deep, int max_depth) {
+nlohmann::json ParseJsonFast(std::string_view text, bool* too_deep, int max_depth, Omit omit) {
   thread_local std::unique_ptr<ThreadParser> local;
   try {
     if (!local) local = std::make_unique<ThreadParser>();
@@ -133,7 +172,8 @@ nlohmann::json ParseJsonFast(std::string_view text, bool* too_deep, int max_dept
     if (state.parser.parse(state.padded.data(), text.size(), /*realloc_if_needed=*/false)
             .get(root) == simdjson::SUCCESS) {
       BuildContext context{text, max_depth};
-      built = Build(root, 0, context, document);
+      PodPart part = omit == Omit::kUnreadPodMembers ? PodPart::kTopLevel : PodPart::kNone;
+      built = Build(root, 0, part, context, document);
     }
     if (text.size() > kKeepBuffersBytes) local.reset();
     if (built) {
@@ -143,7 +183,9 @@ nlohmann::json ParseJsonFast(std::string_view text, bool* too_deep, int max_dept
   } catch (const std::exception&) {
     local.reset();  // out of memory: ParseBoundedJson may still manage with less
   }
-  return ParseBoundedJson(text, too_deep, max_depth);
+  json document = ParseBoundedJson(text, too_deep, max_depth);
+  if (omit == Omit::kUnreadPodMembers) EraseUnreadPodMembers(document);
+  return document;
 }
 
 }  // namespace pullkeeper::doctor

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "base/bounded_json.h"
-#include "base/json_whitespace.h"
 #include "doctor/list_parse.h"
 
 namespace pullkeeper::doctor {
@@ -166,26 +165,14 @@ struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
-// The whole file, its whitespace compacted as it is read (half of `kubectl get -o json` is
-// indentation, and the parser pays for every byte): one allocation sized from the file, of
-// which only the compacted length is ever touched. False when it cannot be read.
-bool ReadCompactedFile(const std::filesystem::path& path, size_t size, std::string& contents) {
+// The whole file, in one allocation sized from it. False when it cannot be read.
+bool ReadWholeFile(const std::filesystem::path& path, size_t size, std::string& contents) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) return false;
-  contents.clear();
-  contents.reserve(size + 1);
-  JsonWhitespaceCompactor compactor;
-  std::vector<char> chunk(size_t{1} << 20);
-  // At most `size` bytes, the size checked against the limit, even if the file grows meanwhile.
-  for (size_t total = 0; total < size;) {
-    size_t read = std::fread(chunk.data(), 1, std::min(chunk.size(), size - total), file.get());
-    if (read == 0) break;
-    total += read;
-    size_t at = contents.size();
-    contents.resize(at + read + 1);  // room for a blank held back from the previous chunk
-    contents.resize(at + compactor.Compact(chunk.data(), read, contents.data() + at));
-  }
-  // A file that shrank while it was read is parsed as far as it was read.
+  // At most `size` bytes, the size checked against the limit, even if the file grows meanwhile;
+  // a file that shrank while it was read is parsed as far as it was read.
+  contents.resize(size);
+  contents.resize(std::fread(contents.data(), 1, size, file.get()));
   return !std::ferror(file.get());
 }
 
@@ -202,7 +189,7 @@ void AddFile(Snapshot& snapshot, const std::filesystem::path& path,
     return;
   }
   std::string contents;
-  if (!ReadCompactedFile(path, static_cast<size_t>(size), contents)) {
+  if (!ReadWholeFile(path, static_cast<size_t>(size), contents)) {
     ++snapshot.skipped()["unreadable file"];
     return;
   }
@@ -253,7 +240,9 @@ void AddJsonDocument(Snapshot& snapshot, nlohmann::json&& document, const std::s
 
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin) {
   bool too_deep = false;
-  nlohmann::json document = ParseJsonList(text, &too_deep);
+  // Pods are read without the members no check reads (unread_pod_fields.h): they are half of
+  // a large snapshot's values.
+  nlohmann::json document = ParseJsonList(text, &too_deep, {.omit = Omit::kUnreadPodMembers});
   if (document.is_discarded()) {
     ++snapshot.skipped()[too_deep ? "too deep" : "not JSON"];
     return;

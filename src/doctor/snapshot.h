@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -69,8 +70,10 @@ class Snapshot {
 
  private:
   std::map<std::string, std::vector<const KubeObject*>, std::less<>> by_kind_;
-  // "kind/ns/name"; mutable so that a later copy of the same object replaces the earlier one
-  std::map<std::string, KubeObject*, std::less<>> by_key_;
+  // "kind/ns/name"; mutable so that a later copy of the same object replaces the earlier one.
+  // Hashed: the checks look up a pod's owners and secrets by the hundred thousand, and keys
+  // of one kind share long prefixes that an ordered map compares again at every level.
+  std::unordered_map<std::string, KubeObject*> by_key_;
   std::vector<std::unique_ptr<KubeObject>> objects_;
   AwsState aws_;
   std::map<std::string, int> skipped_;
