@@ -2,8 +2,6 @@
 
 #include <cstddef>
 
-#include "base/json_whitespace.h"
-
 namespace pullkeeper {
 namespace {
 
@@ -83,11 +81,6 @@ nlohmann::json ParseBoundedJson(std::string_view text, bool* too_deep, int max_d
     return nlohmann::json(nlohmann::json::value_t::discarded);
   }
   return document;
-}
-
-void CompactJsonWhitespace(std::string& text) {
-  JsonWhitespaceCompactor compactor;
-  text.resize(compactor.Compact(text.data(), text.size(), text.data()));
 }
 
 std::string StringMember(const nlohmann::json& object, const char* key) {

@@ -20,13 +20,6 @@ inline constexpr int kMaxJsonDepth = 64;
 nlohmann::json ParseBoundedJson(std::string_view text, bool* too_deep = nullptr,
                                 int max_depth = kMaxJsonDepth);
 
-// Removes the whitespace between JSON tokens in place, keeping one blank only between two
-// tokens that would otherwise run together (`1 2`, `true false`), so a text that was not JSON
-// stays not JSON and one that was parses to the same value. Strings are untouched. For large
-// files before ParseBoundedJson: `kubectl get -o json` indents, and nlohmann's lexer spends as
-// much on each blank as on a letter (bench/doctor_bench.py).
-void CompactJsonWhitespace(std::string& text);
-
 // object[key] when it is a string, else "" (a missing key and a value of the wrong type read
 // alike, and nothing throws).
 std::string StringMember(const nlohmann::json& object, const char* key);

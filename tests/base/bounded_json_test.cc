@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "base/json_whitespace.h"
-
 namespace pullkeeper {
 namespace {
 
@@ -52,50 +50,6 @@ TEST(ParseBoundedJson, RefusesTrailingGarbageAndKeepsNumbersExact) {
   EXPECT_TRUE(doc["big"].is_number_unsigned());
   EXPECT_EQ(doc["neg"], -5);
   EXPECT_EQ(doc["f"], 1.5);
-}
-
-std::string Compacted(std::string text) {
-  CompactJsonWhitespace(text);
-  return text;
-}
-
-TEST(CompactJsonWhitespace, DropsBlanksAroundStructureAndKeepsStrings) {
-  EXPECT_EQ(Compacted("{\n    \"a b\": [ 1,\t2 ],\r\n    \"c\" : \" x \\\" y \"\n}\n"),
-            R"({"a b":[1,2],"c":" x \" y "})");
-  EXPECT_EQ(Compacted("  \n "), "");
-  EXPECT_EQ(Compacted(R"(["\\", " ", "\\\""])"), R"(["\\"," ","\\\""])");
-}
-
-TEST(CompactJsonWhitespace, KeepsTokensApartSoBadJsonStaysBad) {
-  for (const char* bad : {"[1 2]", "tr ue", R"({"a": "b" "c"})", "[nul l]", "- 1", "{\"a\" 1}"}) {
-    std::string text = Compacted(bad);
-    EXPECT_TRUE(nlohmann::json::parse(text, nullptr, false).is_discarded())
-        << bad << " -> " << text;
-  }
-  EXPECT_EQ(Compacted("[1 \n 2]"), "[1 2]");
-}
-
-TEST(JsonWhitespaceCompactor, GivesTheSameBytesWhereverTheTextIsCut) {
-  const std::string text = "{\n  \"a \\\" b\" : [ 1 ,  2 ,\"\\\\\" ],\n  \"t\": true  }  ";
-  std::string whole = Compacted(text);
-  for (size_t cut = 0; cut <= text.size(); ++cut) {
-    JsonWhitespaceCompactor compactor;
-    std::string out(text.size() + 2, '\0');
-    size_t written = compactor.Compact(text.data(), cut, out.data());
-    written += compactor.Compact(text.data() + cut, text.size() - cut, out.data() + written);
-    out.resize(written);
-    EXPECT_EQ(out, whole) << "cut at " << cut;
-  }
-  // A blank held back at the end of one piece is written at the start of the next.
-  JsonWhitespaceCompactor compactor;
-  char out[4] = {};
-  EXPECT_EQ(compactor.Compact("[1 ", 3, out), 2u);
-  EXPECT_EQ(compactor.Compact("2", 1, out + 2), 2u);
-  EXPECT_EQ(std::string(out, 4), "[1 2");
-}
-
-TEST(CompactJsonWhitespace, LeavesAnUnterminatedStringAlone) {
-  EXPECT_EQ(Compacted("{ \"a\": \"open \\"), "{\"a\":\"open \\");
 }
 
 }  // namespace

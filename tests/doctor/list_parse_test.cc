@@ -5,18 +5,21 @@
 #include <string>
 
 #include "base/bounded_json.h"
+#include "doctor/unread_pod_fields.h"
 
 namespace pullkeeper::doctor {
 namespace {
 
-// Parsed in parallel from the first byte, on two and three threads.
-void ExpectSameAsWholeParse(const std::string& text) {
+// Parsed in parallel from the first byte, on two and three threads; with `omit`, compared
+// with the whole parse less what EraseUnreadPodMembers takes.
+void ExpectSameAsWholeParse(const std::string& text, Omit omit = Omit::kNothing) {
   bool whole_deep = false;
   nlohmann::json whole = ParseBoundedJson(text, &whole_deep);
+  if (omit == Omit::kUnreadPodMembers) EraseUnreadPodMembers(whole);
   for (unsigned threads : {2u, 3u}) {
     bool deep = !whole_deep;
     nlohmann::json parsed =
-        ParseJsonList(text, &deep, {.min_parallel_bytes = 0, .threads = threads});
+        ParseJsonList(text, &deep, {.min_parallel_bytes = 0, .threads = threads, .omit = omit});
     EXPECT_EQ(parsed.is_discarded(), whole.is_discarded()) << text;
     EXPECT_EQ(deep, whole_deep) << text;
     if (!whole.is_discarded()) {
@@ -56,7 +59,11 @@ TEST(ParseJsonList, FallsBackWhereCuttingCouldDisagree) {
   ExpectSameAsWholeParse(R"({"items":[1,2,3],"kind":"List"} trailing)");
   ExpectSameAsWholeParse(R"({"items":[1,2,3]],"kind":"List"})");
   ExpectSameAsWholeParse(R"({"items":[1,2,3}, "kind":"List"})");
-  ExpectSameAsWholeParse(R"({"items" : [1,2,3], "kind":"List"})");  // not compacted: whole
+  ExpectSameAsWholeParse(R"({"items" : [1,2,3], "kind":"List"})");
+  ExpectSameAsWholeParse(R"({"items" : [1,2,3] "kind":"List"})");  // no comma after the items
+  ExpectSameAsWholeParse(R"({"items" [1,2,3], "kind":"List"})");   // no colon
+  ExpectSameAsWholeParse(R"({"items":1:[1,2,3]})");
+  ExpectSameAsWholeParse("{\"items\":[1,2, ],\"kind\":\"List\"}");
   ExpectSameAsWholeParse(R"(["items",[1,2,3]])");
   ExpectSameAsWholeParse(R"({"a":"items":[1,2,3]})");
   ExpectSameAsWholeParse(R"({"items":[1,2,"open)");
@@ -80,6 +87,40 @@ TEST(ParseJsonList, KeepsManyItemsInOrder) {
   ASSERT_EQ(parsed["items"].size(), 1000u);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(parsed["items"][i]["n"], i);
   ExpectSameAsWholeParse(text);
+}
+
+TEST(ParseJsonList, CutsIndentedListsAsKubectlPrintsThem) {
+  // Blanks everywhere a blank may be, and an empty list in every spelling.
+  ExpectSameAsWholeParse(
+      "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n    {\n      \"a\": 1\n"
+      "    },\n    {\n      \"b\": [\n        2\n      ]\n    }\n  ],\n"
+      "  \"kind\": \"List\"\n}\n");
+  ExpectSameAsWholeParse("\t{ \"items\"\r\n :\t[ 1 ,\n2 ,\t3\r\n ] , \"kind\" : \"List\" }  ");
+  ExpectSameAsWholeParse("{\"items\": [ ], \"kind\": \"List\"}");
+  ExpectSameAsWholeParse("{\"items\": [\n  ], \"kind\": \"List\"}");
+  ExpectSameAsWholeParse("{\"items\": [\n  1,\n  ], \"kind\": \"List\"}");
+  ExpectSameAsWholeParse("{\"items\": [\n\n,1], \"kind\": \"List\"}");
+  ExpectSameAsWholeParse("{\"items\":[\"a\"          ,        \"b\"                ]}");
+}
+
+TEST(ParseJsonList, LeavesOutPodMembersAsTheWholeParse) {
+  const std::string pod =
+      R"({"kind":"Pod","metadata":{"name":"p","uid":"u","labels":{"uid":"kept"}},)"
+      R"("spec":{"nodeName":"n","containers":[{"name":"c","image":"i","ports":[1]}]},)"
+      R"("status":{"conditions":[],"containerStatuses":[{"name":"c","imageID":"x"}]}})";
+  const std::string list = R"({"kind":"List","items":[)" + pod + ",\n  " + pod + ", " + pod +
+                           R"(, {"kind":"Secret","spec":{"nodeName":"n"}}]})";
+  ExpectSameAsWholeParse(list, Omit::kUnreadPodMembers);
+  ExpectSameAsWholeParse(R"({"kind":"Pod","items":[)" + pod + "," + pod + "]}",
+                         Omit::kUnreadPodMembers);
+  ExpectSameAsWholeParse(R"({"kind":"List","items":[)" + pod + "," + pod + ",{]}",
+                         Omit::kUnreadPodMembers);
+  nlohmann::json parsed = ParseJsonList(
+      list, nullptr, {.min_parallel_bytes = 0, .threads = 2, .omit = Omit::kUnreadPodMembers});
+  ASSERT_EQ(parsed["items"].size(), 4u);
+  EXPECT_FALSE(parsed["items"][1]["spec"].contains("nodeName"));
+  EXPECT_EQ(parsed["items"][1]["metadata"]["labels"]["uid"], "kept");
+  EXPECT_TRUE(parsed["items"][3]["spec"].contains("nodeName"));
 }
 
 }  // namespace
