@@ -4,6 +4,9 @@
 #include "cli/doctor_command.h"
 
 #include <fmt/format.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -148,6 +151,16 @@ StateRead ReadLiveState(const DoctorCommandFlags& flags) {
   return {std::move(snapshot), kExitOk, exit_code_after_report};
 }
 
+// A snapshot is built as millions of small allocations; glibc grows its heap for them 128 KiB
+// at a time by default, a system call each. Doctor is a one-shot process that keeps its
+// snapshot to the end, so the heap may as well grow 64 MiB at a time: on the bench's
+// 50,000-pod snapshot system time fell from 1.27 s to 1.08 s (bench/doctor_bench.py).
+void GrowTheHeapInLargeSteps() {
+#ifdef __GLIBC__
+  mallopt(M_TOP_PAD, 64 << 20);
+#endif
+}
+
 StateRead ReadSnapshotDirectory(const DoctorCommandFlags& flags) {
   auto snapshot = doctor::LoadSnapshotDirectory(flags.snapshot);
   if (!snapshot.ok()) return {snapshot.status().WithContext("reading snapshot"), kExitUsage};
@@ -236,6 +249,7 @@ int RunDoctorCommand(const DoctorCommandFlags& flags) {
   }
   auto options = MakeOptions(flags);
   if (!options.ok()) return Fail(kExitUsage, options.status());
+  GrowTheHeapInLargeSteps();
   StateRead state = flags.snapshot.empty() ? ReadLiveState(flags) : ReadSnapshotDirectory(flags);
   if (!state.snapshot.ok()) return Fail(state.exit_code_on_error, state.snapshot.status());
   // Never freed: the process ends after the report, and freeing a snapshot of 50,000 pods
