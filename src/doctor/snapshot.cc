@@ -166,24 +166,65 @@ struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
-// A file's bytes. Not a std::string: that would write zeros over the whole buffer before
-// reading into it, a quarter of the time reading a large file takes (bench/doctor_bench.py).
-struct FileBytes {
-  std::unique_ptr<char[]> data;
-  size_t size = 0;
+// A file read into one buffer sized from it, a piece at a time, so that a large List's first
+// items are parsed while the rest is still being read (list_parse.h). Not a std::string: that
+// would write zeros over the whole buffer first, a quarter of the time reading a large file
+// took (bench/doctor_bench.py).
+class FileText : public ArrivingText {
+ public:
+  // False when the file cannot be opened or its buffer not allocated.
+  bool Open(const std::filesystem::path& path, size_t size) {
+    file_.reset(std::fopen(path.c_str(), "rb"));
+    if (!file_) return false;
+    data_.reset(new (std::nothrow) char[std::max<size_t>(size, 1)]);
+    size_ = size;
+    return data_ != nullptr;
+  }
+  std::string_view arrived() const override { return {data_.get(), arrived_}; }
+  bool ReadMore() override {
+    if (done_) return false;
+    // At most the size checked against the limit, even if the file grows meanwhile; a file
+    // that shrank while it was read is parsed as far as it was read.
+    size_t wanted = std::min(kPieceBytes, size_ - arrived_);
+    size_t got = wanted == 0 ? 0 : std::fread(data_.get() + arrived_, 1, wanted, file_.get());
+    arrived_ += got;
+    if (got < wanted || arrived_ == size_) {
+      done_ = true;
+      read_error_ = std::ferror(file_.get()) != 0;
+    }
+    return !done_;
+  }
+  // Whether reading failed, so what arrived is not the file.
+  bool read_error() const { return read_error_; }
+
+ private:
+  static constexpr size_t kPieceBytes = size_t{8} << 20;
+  std::unique_ptr<std::FILE, FileCloser> file_;
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t arrived_ = 0;
+  bool done_ = false;
+  bool read_error_ = false;
 };
 
-// The whole file, in one allocation sized from it. False when it cannot be read.
-bool ReadWholeFile(const std::filesystem::path& path, size_t size, FileBytes& contents) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return false;
-  contents.data.reset(new (std::nothrow) char[std::max<size_t>(size, 1)]);
-  if (!contents.data) return false;
-  // At most `size` bytes, the size checked against the limit, even if the file grows meanwhile;
-  // a file that shrank while it was read is parsed as far as it was read.
-  contents.size = std::fread(contents.data.get(), 1, size, file.get());
-  return !std::ferror(file.get());
+void AddParsed(Snapshot& snapshot, nlohmann::json& document, bool too_deep,
+               const std::string& origin) {
+  if (document.is_discarded()) {
+    ++snapshot.skipped()[too_deep ? "too deep" : "not JSON"];
+    return;
+  }
+  try {
+    AddParsedDocument(snapshot, document, origin);
+  } catch (const std::exception&) {
+    // Nothing above should throw (every access is checked); a shape that still gets through
+    // costs one file, not the run.
+    ++snapshot.skipped()["unreadable JSON shape"];
+  }
 }
+
+// Pods are read without the members no check reads (unread_pod_fields.h): they are half of a
+// large snapshot's values.
+constexpr ListParseOptions kParseOptions{.omit = Omit::kUnreadPodMembers};
 
 void AddFile(Snapshot& snapshot, const std::filesystem::path& path,
              const SnapshotOptions& options) {
@@ -197,12 +238,30 @@ void AddFile(Snapshot& snapshot, const std::filesystem::path& path,
     ++snapshot.skipped()[SizeLimitReason(options.max_file_bytes)];
     return;
   }
-  FileBytes contents;
-  if (!ReadWholeFile(path, static_cast<size_t>(size), contents)) {
+  FileText text;
+  if (!text.Open(path, static_cast<size_t>(size))) {
     ++snapshot.skipped()["unreadable file"];
     return;
   }
-  AddDocument(snapshot, std::string_view(contents.data.get(), contents.size), path.string());
+  bool too_deep = false;
+  nlohmann::json document;
+  try {
+    if (size < kParseOptions.min_parallel_bytes) {
+      while (text.ReadMore()) {
+      }
+      document = ParseJsonList(text.arrived(), &too_deep, kParseOptions);
+    } else {
+      document = ParseJsonList(text, &too_deep, kParseOptions);
+    }
+  } catch (const std::bad_alloc&) {
+    ++snapshot.skipped()["too large for the memory available"];
+    return;
+  }
+  if (text.read_error()) {
+    ++snapshot.skipped()["unreadable file"];
+    return;
+  }
+  AddParsed(snapshot, document, too_deep, path.string());
 }
 
 bool IsJsonFile(const std::filesystem::directory_entry& entry) {
@@ -249,20 +308,14 @@ void AddJsonDocument(Snapshot& snapshot, nlohmann::json&& document, const std::s
 
 void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& origin) {
   bool too_deep = false;
-  // Pods are read without the members no check reads (unread_pod_fields.h): they are half of
-  // a large snapshot's values.
-  nlohmann::json document = ParseJsonList(text, &too_deep, {.omit = Omit::kUnreadPodMembers});
-  if (document.is_discarded()) {
-    ++snapshot.skipped()[too_deep ? "too deep" : "not JSON"];
+  nlohmann::json document;
+  try {
+    document = ParseJsonList(text, &too_deep, kParseOptions);
+  } catch (const std::bad_alloc&) {
+    ++snapshot.skipped()["too large for the memory available"];
     return;
   }
-  try {
-    AddParsedDocument(snapshot, document, origin);
-  } catch (const std::exception&) {
-    // Nothing above should throw (every access is checked); a shape that still gets through
-    // costs one file, not the run.
-    ++snapshot.skipped()["unreadable JSON shape"];
-  }
+  AddParsed(snapshot, document, too_deep, origin);
 }
 
 StatusOr<Snapshot> LoadSnapshotDirectory(const std::string& directory,

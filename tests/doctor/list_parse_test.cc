@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "base/bounded_json.h"
@@ -10,20 +11,50 @@
 namespace pullkeeper::doctor {
 namespace {
 
-// Parsed in parallel from the first byte, on two and three threads; with `omit`, compared
-// with the whole parse less what EraseUnreadPodMembers takes.
+// A text that arrives `piece` bytes at a time, as a file read in pieces.
+class TextInPieces : public ArrivingText {
+ public:
+  TextInPieces(std::string_view text, size_t piece) : text_(text), piece_(piece) {}
+  std::string_view arrived() const override { return text_.substr(0, arrived_); }
+  bool ReadMore() override {
+    arrived_ = std::min(text_.size(), arrived_ + piece_);
+    ++reads_;
+    return arrived_ < text_.size();
+  }
+  size_t reads() const { return reads_; }
+
+ private:
+  std::string_view text_;
+  size_t piece_;
+  size_t arrived_ = 0;
+  size_t reads_ = 0;
+};
+
+// Parsed in parallel from the first byte, on two and three threads, whole and arriving in
+// pieces of 1, 7 and 64 bytes; with `omit`, compared with the whole parse less what
+// EraseUnreadPodMembers takes.
 void ExpectSameAsWholeParse(const std::string& text, Omit omit = Omit::kNothing) {
   bool whole_deep = false;
   nlohmann::json whole = ParseBoundedJson(text, &whole_deep);
   if (omit == Omit::kUnreadPodMembers) EraseUnreadPodMembers(whole);
-  for (unsigned threads : {2u, 3u}) {
-    bool deep = !whole_deep;
-    nlohmann::json parsed =
-        ParseJsonList(text, &deep, {.min_parallel_bytes = 0, .threads = threads, .omit = omit});
-    EXPECT_EQ(parsed.is_discarded(), whole.is_discarded()) << text;
-    EXPECT_EQ(deep, whole_deep) << text;
+  auto expect_same = [&](const nlohmann::json& parsed, bool deep, const std::string& how) {
+    EXPECT_EQ(parsed.is_discarded(), whole.is_discarded()) << how << ": " << text;
+    EXPECT_EQ(deep, whole_deep) << how << ": " << text;
     if (!whole.is_discarded()) {
-      EXPECT_EQ(parsed, whole) << text;
+      EXPECT_EQ(parsed, whole) << how << ": " << text;
+    }
+  };
+  for (unsigned threads : {2u, 3u}) {
+    ListParseOptions options{.min_parallel_bytes = 0, .threads = threads, .omit = omit};
+    bool deep = !whole_deep;
+    nlohmann::json parsed = ParseJsonList(text, &deep, options);
+    expect_same(parsed, deep, "whole");
+    for (size_t piece : {1, 7, 64}) {
+      TextInPieces arriving(text, piece);
+      deep = !whole_deep;
+      parsed = ParseJsonList(arriving, &deep, options);
+      expect_same(parsed, deep, "in pieces of " + std::to_string(piece));
+      EXPECT_EQ(arriving.arrived().size(), text.size()) << "not read to the end: " << text;
     }
   }
 }
@@ -87,6 +118,22 @@ TEST(ParseJsonList, KeepsManyItemsInOrder) {
   ASSERT_EQ(parsed["items"].size(), 1000u);
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(parsed["items"][i]["n"], i);
   ExpectSameAsWholeParse(text);
+}
+
+TEST(ParseJsonList, ReadsAnArrivingTextToItsEndWhateverItHolds) {
+  // Cut and parsed while it arrives, a byte at a time, also when it turns out not to be a List
+  // or not JSON at all: the text is always read to the end and parsed whole when it must be.
+  for (const std::string text :
+       {std::string(R"({"kind":"List","items":[{"a":1},{"b":2},{"c":"x\"y"}]})"),
+        std::string(R"({"kind":"Pod","metadata":{"name":"solo"}})"), std::string("not json"),
+        std::string(R"({"items":[1,2,3],"items":[4]})"), std::string(""),
+        std::string(R"({"items":[1,{"a":tru},3,4,5,6,7,8,9,10],"kind":"List"})")}) {
+    ExpectSameAsWholeParse(text);
+    TextInPieces arriving(text, 1);
+    ParseJsonList(arriving, nullptr, {.threads = 2});
+    EXPECT_EQ(arriving.arrived().size(), text.size());
+    EXPECT_GE(arriving.reads(), text.size());
+  }
 }
 
 TEST(ParseJsonList, CutsIndentedListsAsKubectlPrintsThem) {

@@ -1,5 +1,6 @@
 #include "doctor/snapshot.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -179,6 +180,37 @@ TEST(LoadSnapshotDirectory, SkipsAFileLargerThanTheLimitWithoutReadingIt) {
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ(snapshot->OfKind("Pod").size(), 1u);
   EXPECT_EQ(snapshot->skipped().at("larger than 1024 bytes"), 1);
+}
+
+TEST(LoadSnapshotDirectory, ReadsALargeListWhileItArrivesAndLeavesOutUnreadPodMembers) {
+  // Past 8 MiB a List is cut and parsed while the file is read; indented as kubectl prints it.
+  std::string pods = "{\n  \"apiVersion\": \"v1\",\n  \"items\": [";
+  constexpr int kPods = 20000;
+  for (int i = 0; i < kPods; ++i) {
+    pods +=
+        (i == 0 ? "\n    " : ",\n    ") +
+        fmt::format(R"({{"kind": "Pod", "metadata": {{"name": "p{}", "namespace": "ns", )"
+                    R"("uid": "{}"}}, "spec": {{"nodeName": "node-{}", "containers": )"
+                    R"([{{"name": "c", "image": "i", "ports": [{{"containerPort": 80}}]}}]}}}})",
+                    i, std::string(300, 'u'), i);
+  }
+  pods += "\n  ],\n  \"kind\": \"List\"\n}\n";
+  ASSERT_GT(pods.size(), size_t{8} << 20);
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  dir.Write("pods.json", pods);
+  dir.Write("truncated.json", pods.substr(0, pods.size() - 10));
+  auto snapshot = LoadSnapshotDirectory(dir.path());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  ASSERT_EQ(snapshot->OfKind("Pod").size(), size_t{kPods});
+  const KubeObject* last = snapshot->Find("Pod", "ns", "p19999");
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->origin, dir.Path("pods.json") + " (items[19999])");
+  EXPECT_EQ(last->body["spec"]["containers"][0]["image"], "i");
+  EXPECT_FALSE(last->body["spec"].contains("nodeName"));
+  EXPECT_FALSE(last->body["spec"]["containers"][0].contains("ports"));
+  EXPECT_FALSE(last->body["metadata"].contains("uid"));
+  EXPECT_EQ(snapshot->skipped(), (std::map<std::string, int>{{"not JSON", 1}}));
 }
 
 TEST(LoadSnapshotDirectory, ReadsAnEmptyFileAsNotJson) {
