@@ -172,6 +172,10 @@ void LinkFindings(std::vector<Finding>& findings, std::vector<std::string>& root
     for (const auto& id : finding.causes) keep(id);
     for (const auto& id : finding.possible_causes) keep(id);
     finding.causes = std::move(linked);
+    if (finding.causes.empty() && !finding.advice_without_causes.empty()) {
+      finding.advice = std::move(finding.advice_without_causes);
+    }
+    finding.advice_without_causes.clear();
     causing.insert(finding.causes.begin(), finding.causes.end());
   }
   root_causes.clear();

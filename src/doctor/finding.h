@@ -35,6 +35,9 @@ struct Finding {
   std::string message;                // one line: what is wrong
   std::vector<std::string> evidence;  // lines quoting the objects that show it
   std::string advice;                 // one line: what to do
+  // The advice to give instead when no cause is linked, for advice that sends the reader to
+  // the causes ("" keeps `advice`): LinkFindings swaps it in.
+  std::string advice_without_causes;
   // Ids of findings that may cause this one, proposed by the check. The report keeps only
   // those that exist (LinkFindings), so a check names every plausible cause freely.
   std::vector<std::string> possible_causes;

@@ -105,8 +105,17 @@ std::string PullSecretsLine(const PodView& view) {
                      view.service_account);
 }
 
-std::string PullFailureAdvice(const PodView& view, const std::vector<const ContainerPull*>& failing,
-                              FailureKind kind) {
+// The advice for a failing pull, and for credential failures the advice to give when no cause
+// was found in the pull secrets ("" when the first needs no other).
+struct PullAdvice {
+  PullAdvice(std::string advice, std::string without_causes = "")  // NOLINT: implicit
+      : advice(std::move(advice)), without_causes(std::move(without_causes)) {}
+  std::string advice;
+  std::string without_causes;
+};
+
+PullAdvice PullFailureAdvice(const PodView& view, const std::vector<const ContainerPull*>& failing,
+                             FailureKind kind) {
   const ContainerPull& first = *failing.front();
   std::string owner = OwnerOf(*view.pod);
   std::string where = owner.empty() ? "the pod spec" : owner;
@@ -144,10 +153,17 @@ std::string PullFailureAdvice(const PodView& view, const std::vector<const Conta
         "repository",
         host);
   }
-  return fmt::format(
-      "fix the pull secret{} {} (see the causes), then delete pod {} to retry at "
-      "once instead of after the back-off",
-      secrets.size() == 1 ? "" : "s", JoinSome(secrets), QualifiedName(*view.pod));
+  std::string plural = secrets.size() == 1 ? "" : "s";
+  return {fmt::format("fix the pull secret{} {} (see the causes), then delete pod {} to retry at "
+                      "once instead of after the back-off",
+                      plural, JoinSome(secrets), QualifiedName(*view.pod)),
+          // Doctor reads an ECR token's expiry and the registries a secret names; a password
+          // that is simply wrong, or a token of unknown expiry, looks healthy to it.
+          fmt::format("doctor found nothing wrong with pull secret{} {}, but it cannot tell "
+                      "whether {} accepts {} credentials: test them against it (skopeo "
+                      "inspect --authfile), then delete pod {} to retry at once",
+                      plural, JoinSome(secrets), host, secrets.size() == 1 ? "its" : "their",
+                      QualifiedName(*view.pod))};
 }
 
 Finding FailingPullFinding(const PullEstate& estate, const PodView& view) {
@@ -189,7 +205,9 @@ Finding FailingPullFinding(const PullEstate& estate, const PodView& view) {
   if (std::string owner = OwnerOf(pod); !owner.empty()) {
     finding.evidence.push_back("owned by " + owner);
   }
-  finding.advice = PullFailureAdvice(view, failing, ClassifyFailure(std::move(words)));
+  PullAdvice advice = PullFailureAdvice(view, failing, ClassifyFailure(std::move(words)));
+  finding.advice = std::move(advice.advice);
+  finding.advice_without_causes = std::move(advice.without_causes);
   for (const std::string& secret : view.AllPullSecrets()) {
     ObjectRef ref{"Secret", pod.namespace_name, secret};
     finding.possible_causes.push_back(FindingId(checks::kPullSecretExpired, ref));

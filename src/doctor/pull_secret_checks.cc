@@ -212,6 +212,11 @@ Finding MissingSecretFinding(const PullEstate& estate, const std::string& namesp
         "CronJob {}/{} mentions it: see why it has not created it (see the causes); or fix "
         "the name in the imagePullSecrets",
         cronjobs.front().namespace_name, cronjobs.front().name);
+    finding.advice_without_causes = fmt::format(
+        "CronJob {0}/{1} mentions it but doctor found nothing wrong with the CronJob: check "
+        "which name and namespaces its job writes (kubectl get cronjob -n {0} {1} -o yaml); or "
+        "fix the name in the imagePullSecrets",
+        cronjobs.front().namespace_name, cronjobs.front().name);
   } else {
     finding.advice = fmt::format(
         "create it (pullkeeper sync --namespaces {} --secret-name {}) or fix the name in the "

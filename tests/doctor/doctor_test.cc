@@ -99,6 +99,19 @@ TEST(LinkFindings, MergesFindingsWithTheSameId) {
   EXPECT_EQ(findings[0].evidence.size(), 2u);
 }
 
+TEST(LinkFindings, GivesTheAdviceWithoutCausesWhenNoCauseIsFound) {
+  std::vector<Finding> findings = OutageFindings();
+  for (Finding& finding : findings) {
+    finding.advice = "see the causes";
+    finding.advice_without_causes = "nothing found: test the credentials";
+  }
+  std::vector<std::string> roots;
+  LinkFindings(findings, roots);
+  EXPECT_EQ(findings[0].advice, "see the causes");  // caused by the expired secret
+  EXPECT_EQ(findings[4].advice, "nothing found: test the credentials");  // a root
+  for (const Finding& finding : findings) EXPECT_TRUE(finding.advice_without_causes.empty());
+}
+
 TEST(LinkFindings, LeavesACycleWithoutRootsInsteadOfLooping) {
   std::vector<Finding> findings = {
       Make("secret-ref-missing", Severity::kError, kAwsSecret,

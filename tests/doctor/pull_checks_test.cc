@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "doctor/checks.h"
+#include "doctor/doctor.h"
 #include "doctor/pull_objects.h"
 
 namespace pullkeeper::doctor {
@@ -211,6 +212,23 @@ TEST_F(PullChecksTest, ImagePullFailingQuotesTheRuntimeAndTheNewestEvents) {
   EXPECT_THAT(finding.evidence, Contains("pull secrets (spec.imagePullSecrets): ecr-registry"));
   EXPECT_THAT(finding.evidence, Contains("owned by ReplicaSet frontend-7d9c8b6f5"));
   EXPECT_THAT(finding.advice, HasSubstr("fix the pull secret ecr-registry"));
+}
+
+TEST_F(PullChecksTest, ImagePullFailingAdviceSaysSoWhenTheSecretLooksHealthy) {
+  // A 401 with a secret doctor finds nothing wrong with: once linked, the finding has no
+  // cause, and its advice must not send the reader to causes that do not exist.
+  Add(ManagedEcrSecret("staging"));
+  Add(Pod("staging", "web-1", kImage, {"ecr-registry"}, "ErrImagePull", "401 Unauthorized"));
+  std::vector<Finding> findings = Run();
+  std::vector<std::string> roots;
+  LinkFindings(findings, roots);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_TRUE(findings[0].causes.empty());
+  EXPECT_THAT(findings[0].advice, Not(HasSubstr("see the causes")));
+  EXPECT_THAT(findings[0].advice,
+              HasSubstr(std::string("doctor found nothing wrong with pull secret ecr-registry, "
+                                    "but it cannot tell whether ") +
+                        kEcrHost + " accepts its credentials"));
 }
 
 struct WaitingCase {
