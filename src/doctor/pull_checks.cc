@@ -312,6 +312,14 @@ std::string MismatchAdvice(const PodView& view, const Unserved& miss) {
       miss.image.registry);
 }
 
+// Whether credentials could explain the container's failed pull: not when the registry said
+// the tag or repository does not exist, or the node could not reach it.
+bool MayFailForCredentials(const ContainerPull& container) {
+  if (!container.IsRegistryFailure()) return false;
+  FailureKind kind = ClassifyFailure(container.waiting_message);
+  return kind != FailureKind::kNotFound && kind != FailureKind::kNetwork;
+}
+
 std::optional<Finding> MismatchFinding(const PullEstate& estate, const PodView& view) {
   const KubeObject& pod = *view.pod;
   bool names_secrets = !view.EffectivePullSecrets().empty();
@@ -324,16 +332,16 @@ std::optional<Finding> MismatchFinding(const PullEstate& estate, const PodView& 
     if (!image || KeyringMatches(read.keys, *image)) continue;
     StatusOr<aws::EcrRegistry> ecr = aws::ParseEcrRegistry(image->registry);
     // Public images pull without credentials, and ECR pulls can use the node's role: a miss
-    // matters when the pull fails, or when the pod carries secrets yet none serves its ECR
-    // registry.
-    bool failing = c.IsRegistryFailure();
+    // matters when the pull fails for what may be credentials (not a missing tag), or when
+    // the pod carries secrets yet none serves its ECR registry.
+    bool failing = MayFailForCredentials(c);
     bool matters = names_secrets ? (failing || ecr.ok()) : (failing && ecr.ok());
     if (!matters) continue;
     misses.push_back({&c, *image, ecr.ok() ? std::optional(*ecr) : std::nullopt});
   }
   if (misses.empty()) return std::nullopt;
   bool failing = std::any_of(misses.begin(), misses.end(), [](const Unserved& miss) {
-    return miss.container->IsRegistryFailure();
+    return MayFailForCredentials(*miss.container);
   });
   std::vector<std::string> registries;
   for (const Unserved& miss : misses) {

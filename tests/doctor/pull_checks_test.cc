@@ -585,6 +585,42 @@ TEST_F(PullChecksTest, MismatchSpeaksOnlyWhenTheKubeletHasNoCredentialThatMatter
   }
 }
 
+TEST_F(PullChecksTest, MismatchIsNoErrorWhenTheRegistrySaidTheImageIsNotThere) {
+  // A missing tag or an unreachable registry is not a credential problem: blaming the pull
+  // secrets would be a false alarm (image-pull-failing reports the pull itself).
+  const struct {
+    const char* image;
+    const char* runtime_message;
+    const char* expected_severity;  // "" for no finding
+  } cases[] = {
+      {"quay.io/org/app:1", "manifest for quay.io/org/app:1 not found: manifest unknown", ""},
+      {"quay.io/org/app:1", "dial tcp: lookup quay.io: no such host", ""},
+      {"quay.io/org/app:1",
+       "pull access denied for quay.io/org/app, repository does not exist or may require "
+       "'docker login': denied: requested access to the resource is denied",
+       "error"},
+      {"docker.io/org/app:1", "failed to resolve reference: unexpected status 401", "error"},
+      // An ECR image no secret serves is still named, as a warning, whatever the pull said.
+      {"210987654321.dkr.ecr.us-east-1.amazonaws.com/x:1", "manifest unknown", "warning"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.runtime_message);
+    snapshot_ = Snapshot();
+    Add(ManagedEcrSecret("staging"));
+    Add(Pod("staging", "web-1", c.image, {"ecr-registry"}, "ErrImagePull", c.runtime_message));
+    std::vector<Finding> findings = Run();
+    auto it = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+      return f.check == "pull-secret-registry-mismatch";
+    });
+    if (*c.expected_severity == '\0') {
+      EXPECT_EQ(it, findings.end());
+    } else {
+      ASSERT_NE(it, findings.end());
+      EXPECT_EQ(SeverityName(it->severity), c.expected_severity);
+    }
+  }
+}
+
 TEST_F(PullChecksTest, MismatchExplainsASecretTheKubeletCannotRead) {
   nlohmann::json opaque = PullSecret(
       "staging", "ecr-registry", {{kEcrHost, AuthsEntry(EcrToken(At("2026-11-20T22:00:00Z")))}});
