@@ -63,7 +63,8 @@ class ItemsCutter {
     kScanning,  // wants more text
     kDone,      // the whole text is scanned and holds exactly one top-level "items" array
     kFailed,    // it cannot be cut exactly: no "items", two of them, an escaped key at the
-                // top level, brackets that do not balance. The caller parses it whole.
+                // top level, brackets that do not balance, a byte outside the strings that
+                // could read differently in a part than in the whole. Parsed whole.
   };
 
   // Scans what `text` (a longer view of the same bytes at each call) holds beyond the last
@@ -134,6 +135,10 @@ ItemsCutter::State ItemsCutter::Scan(std::string_view text, bool complete, OnEle
       quote_search_from_ = i + 1;
       continue;
     }
+    // nlohmann reads a NUL as the end of a text and skips a byte order mark at its start, so
+    // an element parsed alone could be accepted ("1\0x", BOM "1") where the whole text is
+    // not. Neither may stand outside a string there: such a text is parsed whole.
+    if (c == '\0' || (in_items_ && static_cast<unsigned char>(c) >= 0x80)) return Fail();
     if (c == ':' && depth_ == 1) {
       key_colon_ = last_string_end_ != 0 && previous_ == last_string_end_ - 1 ? i : kNone;
     } else if (c == '{' || c == '[') {
