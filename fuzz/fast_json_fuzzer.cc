@@ -10,28 +10,7 @@
 #include "base/bounded_json.h"
 #include "doctor/fast_json.h"
 #include "doctor/unread_pod_fields.h"
-
-namespace {
-
-bool SameValue(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !SameValue(*it, *jt)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameValue(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_number_float()) return a.dump() == b.dump();  // keeps the sign of a zero apart
-  return a.is_discarded() || a == b;
-}
-
-}  // namespace
+#include "testing/same_json_value.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -41,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     nlohmann::json bounded = pullkeeper::ParseBoundedJson(text, &bounded_deep, max_depth);
     nlohmann::json fast = pullkeeper::doctor::ParseJsonFast(text, &fast_deep, max_depth);
     if (bounded.is_discarded() != fast.is_discarded() || bounded_deep != fast_deep) std::abort();
-    if (!SameValue(bounded, fast)) std::abort();
+    if (!pullkeeper::testing::SameJsonValue(bounded, fast)) std::abort();
     // Leaving out the Pods' unread members while building equals erasing them afterwards.
     bool omitted_deep = false;
     nlohmann::json omitted = pullkeeper::doctor::ParseJsonFast(
@@ -50,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (omitted.is_discarded() != bounded.is_discarded() || omitted_deep != bounded_deep) {
       std::abort();
     }
-    if (!SameValue(bounded, omitted)) std::abort();
+    if (!pullkeeper::testing::SameJsonValue(bounded, omitted)) std::abort();
   }
   return 0;
 }

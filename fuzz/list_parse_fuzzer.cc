@@ -11,26 +11,9 @@
 #include "base/bounded_json.h"
 #include "doctor/list_parse.h"
 #include "doctor/unread_pod_fields.h"
+#include "testing/same_json_value.h"
 
 namespace {
-
-bool SameValue(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !SameValue(*it, *jt)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameValue(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_number_float()) return a.dump() == b.dump();  // keeps the sign of a zero apart
-  return a.is_discarded() || a == b;
-}
 
 // The text arriving `piece` bytes at a time.
 class TextInPieces : public pullkeeper::doctor::ArrivingText {
@@ -66,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                   ? pullkeeper::doctor::ParseJsonList(text, &deep, options)
                                   : pullkeeper::doctor::ParseJsonList(arriving, &deep, options);
       if (parsed.is_discarded() != whole.is_discarded() || deep != whole_deep) std::abort();
-      if (!SameValue(parsed, whole)) std::abort();
+      if (!pullkeeper::testing::SameJsonValue(parsed, whole)) std::abort();
     }
   }
   return 0;

@@ -7,32 +7,12 @@
 
 #include "base/bounded_json.h"
 #include "doctor/unread_pod_fields.h"
+#include "testing/same_json_value.h"
 
 namespace pullkeeper::doctor {
 namespace {
 
-// operator== calls 1 and 1u equal; doctor's output may not, so types are compared too.
-bool SameValue(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type()) return false;
-  if (a.is_object()) {
-    if (a.size() != b.size()) return false;
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !SameValue(*it, *jt)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameValue(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_number_float()) {  // -0.0 == 0.0, but they print differently
-    return a.dump() == b.dump();
-  }
-  return a.is_discarded() || a == b;
-}
+using pullkeeper::testing::SameJsonValue;
 
 void ExpectSameAsBounded(const std::string& text, int max_depth = kMaxJsonDepth) {
   bool bounded_deep = false;
@@ -41,7 +21,7 @@ void ExpectSameAsBounded(const std::string& text, int max_depth = kMaxJsonDepth)
   nlohmann::json fast = ParseJsonFast(text, &fast_deep, max_depth);
   EXPECT_EQ(fast.is_discarded(), bounded.is_discarded()) << text;
   EXPECT_EQ(fast_deep, bounded_deep) << text;
-  EXPECT_TRUE(SameValue(fast, bounded))
+  EXPECT_TRUE(SameJsonValue(fast, bounded))
       << text << "\nfast: " << fast.dump() << "\nbounded: " << bounded.dump();
 }
 
@@ -181,7 +161,7 @@ nlohmann::json ExpectOmitsAsErase(const std::string& text, int max_depth = kMaxJ
   nlohmann::json fast = ParseJsonFast(text, &fast_deep, max_depth, Omit::kUnreadPodMembers);
   EXPECT_EQ(fast.is_discarded(), expected.is_discarded()) << text;
   EXPECT_EQ(fast_deep, bounded_deep) << text;
-  EXPECT_TRUE(SameValue(fast, expected))
+  EXPECT_TRUE(SameJsonValue(fast, expected))
       << text << "\nfast: " << fast.dump() << "\nexpected: " << expected.dump();
   return fast;
 }

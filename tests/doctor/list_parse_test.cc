@@ -10,9 +10,12 @@
 
 #include "base/bounded_json.h"
 #include "doctor/unread_pod_fields.h"
+#include "testing/same_json_value.h"
 
 namespace pullkeeper::doctor {
 namespace {
+
+using pullkeeper::testing::SameJsonValue;
 
 // A text that arrives `piece` bytes at a time, as a file read in pieces.
 class TextInPieces : public ArrivingText {
@@ -173,25 +176,6 @@ TEST(ParseJsonList, LeavesOutPodMembersAsTheWholeParse) {
   EXPECT_TRUE(parsed["items"][3]["spec"].contains("nodeName"));
 }
 
-// operator== calls 1 and 1u equal; doctor's output may not, so types are compared too.
-bool SameValue(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !SameValue(*it, *jt)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!SameValue(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  if (a.is_number_float()) return a.dump() == b.dump();  // -0.0 and 0.0 print apart
-  return a.is_discarded() || a == b;
-}
-
 // Cut on two and three threads, with and without the omission: the whole parse's verdict and
 // value, types included. Returns the number of texts that disagreed.
 int CountDisagreements(const std::string& text) {
@@ -209,7 +193,7 @@ int CountDisagreements(const std::string& text) {
         nlohmann::json parsed = piece == 0 ? ParseJsonList(text, &deep, options)
                                            : ParseJsonList(arriving, &deep, options);
         bool same = parsed.is_discarded() == whole.is_discarded() && deep == whole_deep &&
-                    SameValue(parsed, whole);
+                    SameJsonValue(parsed, whole);
         EXPECT_TRUE(same) << "threads " << threads << ", omit " << static_cast<int>(omit)
                           << ", pieces of " << piece << ", text:\n"
                           << text;
