@@ -313,10 +313,16 @@ std::string MismatchAdvice(const PodView& view, const Unserved& miss) {
 }
 
 // Whether credentials could explain the container's failed pull: not when the registry said
-// the tag or repository does not exist, or the node could not reach it.
-bool MayFailForCredentials(const ContainerPull& container) {
+// the tag or repository does not exist, or the node could not reach it. In ImagePullBackOff
+// the runtime's message says only "Back-off pulling image"; the pod's pull events that name
+// the image say why.
+bool MayFailForCredentials(const ContainerPull& container, const std::vector<PullEvent>& events) {
   if (!container.IsRegistryFailure()) return false;
-  FailureKind kind = ClassifyFailure(container.waiting_message);
+  std::string words = container.waiting_message;
+  for (const PullEvent& event : events) {
+    if (event.message.find(container.image) != std::string::npos) words += "\n" + event.message;
+  }
+  FailureKind kind = ClassifyFailure(std::move(words));
   return kind != FailureKind::kNotFound && kind != FailureKind::kNetwork;
 }
 
@@ -327,6 +333,12 @@ std::optional<Finding> MismatchFinding(const PullEstate& estate, const PodView& 
   // Only missing secrets: pull-secret-missing says so, and there are no keys to compare.
   if (names_secrets && !read.any_exists) return std::nullopt;
   std::vector<Unserved> misses;
+  std::vector<PullEvent> events;  // read only for a failing pod
+  if (std::any_of(view.containers.begin(), view.containers.end(),
+                  [](const ContainerPull& c) { return c.IsRegistryFailure(); })) {
+    events = estate.EventsOf(pod);
+  }
+  std::vector<const ContainerPull*> failing_for_credentials;
   for (const ContainerPull& c : view.containers) {
     std::optional<ImageReference> image = ParseImageReference(c.image);
     if (!image || KeyringMatches(read.keys, *image)) continue;
@@ -334,14 +346,16 @@ std::optional<Finding> MismatchFinding(const PullEstate& estate, const PodView& 
     // Public images pull without credentials, and ECR pulls can use the node's role: a miss
     // matters when the pull fails for what may be credentials (not a missing tag), or when
     // the pod carries secrets yet none serves its ECR registry.
-    bool failing = MayFailForCredentials(c);
+    bool failing = MayFailForCredentials(c, events);
+    if (failing) failing_for_credentials.push_back(&c);
     bool matters = names_secrets ? (failing || ecr.ok()) : (failing && ecr.ok());
     if (!matters) continue;
     misses.push_back({&c, *image, ecr.ok() ? std::optional(*ecr) : std::nullopt});
   }
   if (misses.empty()) return std::nullopt;
-  bool failing = std::any_of(misses.begin(), misses.end(), [](const Unserved& miss) {
-    return MayFailForCredentials(*miss.container);
+  bool failing = std::any_of(misses.begin(), misses.end(), [&](const Unserved& miss) {
+    return std::find(failing_for_credentials.begin(), failing_for_credentials.end(),
+                     miss.container) != failing_for_credentials.end();
   });
   std::vector<std::string> registries;
   for (const Unserved& miss : misses) {

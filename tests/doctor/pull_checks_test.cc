@@ -621,6 +621,27 @@ TEST_F(PullChecksTest, MismatchIsNoErrorWhenTheRegistrySaidTheImageIsNotThere) {
   }
 }
 
+TEST_F(PullChecksTest, MismatchReadsWhyABackedOffPullFailedFromThePodsEvents) {
+  // In ImagePullBackOff the runtime says only "Back-off pulling image"; the Failed event that
+  // names the image says the tag does not exist (or that access was denied).
+  const std::string image = "quay.io/org/app:9-missing";
+  for (const auto& [event_message, reported] :
+       {std::pair<std::string, bool>{"Failed to pull image \"" + image + "\": not found", false},
+        {"Failed to pull image \"" + image + "\": 401 Unauthorized", true},
+        {"Failed to pull image \"quay.io/org/other:1\": not found", true}}) {
+    SCOPED_TRACE(event_message);
+    snapshot_ = Snapshot();
+    Add(ManagedEcrSecret("staging"));
+    Add(Pod("staging", "web-1", image, {"ecr-registry"}, "ImagePullBackOff",
+            "Back-off pulling image \"" + image + "\""));
+    Add(PodEvent("staging", "web-1", "web-1.1", "Failed", event_message, 3,
+                 "2026-11-20T14:00:00Z"));
+    std::vector<std::string> ids = Ids();
+    EXPECT_EQ(std::count(ids.begin(), ids.end(), "pull-secret-registry-mismatch:Pod/staging/web-1"),
+              reported ? 1 : 0);
+  }
+}
+
 TEST_F(PullChecksTest, MismatchExplainsASecretTheKubeletCannotRead) {
   nlohmann::json opaque = PullSecret(
       "staging", "ecr-registry", {{kEcrHost, AuthsEntry(EcrToken(At("2026-11-20T22:00:00Z")))}});
