@@ -82,6 +82,10 @@ PODS_PER_DEPLOYMENT = 5
 DEPLOYMENTS_PER_NAMESPACE = 5
 NODES = 50
 STAMP_NAME = "bench-generated.txt"
+# Raised whenever the generator writes different bytes, so that a --keep snapshot of an
+# older generator is not reused (2: Failed events quote the registry's error in back-off too,
+# and the container that waits is the one whose pull fails, not always the first).
+GENERATOR_VERSION = 2
 JQ = Path("/usr/bin/jq")
 # The question, as a user would ask it of `kubectl get pods -A -o json`.
 JQ_FILTER = ('.items[] | select([(.status.containerStatuses // [])[], '
@@ -308,8 +312,10 @@ class Generator:
                                                                    "path": "ca.crt"}]}},
             {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
                 "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}}]}})
-        # Which container (if any) waits on a failing pull.
-        failing_role, reason, message = None, "", ""
+        # Which container (if any) waits on a failing pull; the runtime's message (in
+        # ImagePullBackOff only "Back-off pulling image"), and the registry's error, which the
+        # kubelet's Failed event quotes in either state.
+        failing_role, reason, message, pull_error, target = None, "", "", "", None
         expired = self.secret_state[ns] == "expired"
         if expired and self.rng.random() < 0.4:
             ecr = [c for c in init + containers if c["image"].startswith(REGISTRY)]
@@ -317,23 +323,23 @@ class Generator:
                 target = ecr[0]
                 failing_role = "init" if target in init else "main"
                 image = target["image"]
+                pull_error = (f'failed to pull and unpack image "{image}": failed to resolve '
+                              f'reference "{image}": unexpected status from HEAD request to '
+                              f'https://{REGISTRY}/v2/: 401 Unauthorized')
                 if self.rng.random() < 0.3:
-                    reason = "ErrImagePull"
-                    message = (f'failed to pull and unpack image "{image}": failed to resolve '
-                               f'reference "{image}": unexpected status from HEAD request to '
-                               f'https://{REGISTRY}/v2/: 401 Unauthorized')
+                    reason, message = "ErrImagePull", pull_error
                 else:
-                    reason = "ImagePullBackOff"
-                    message = f'Back-off pulling image "{image}"'
+                    reason, message = "ImagePullBackOff", f'Back-off pulling image "{image}"'
         elif not expired and self.rng.random() < 0.01:
             target = init[0] if init and self.rng.random() < 0.5 else containers[0]
             failing_role = "init" if target in init else "main"
             target["image"] = target["image"].rsplit(":", 1)[0] + ":v9.9.9-missing"
             image = target["image"]
             reason = self.rng.choice(["ErrImagePull", "ImagePullBackOff"])
-            message = (f'rpc error: code = NotFound desc = failed to pull and unpack image '
-                       f'"{image}": failed to resolve reference "{image}": {image}: not found'
-                       if reason == "ErrImagePull" else f'Back-off pulling image "{image}"')
+            pull_error = (f'rpc error: code = NotFound desc = failed to pull and unpack image '
+                          f'"{image}": failed to resolve reference "{image}": {image}: not found')
+            message = (pull_error if reason == "ErrImagePull"
+                       else f'Back-off pulling image "{image}"')
         started = rfc3339(created + 20)
 
         def status(container: dict, state: dict, ready: bool, restarts: int = 0) -> dict:
@@ -349,15 +355,15 @@ class Generator:
         waiting = {"waiting": {"reason": reason, "message": message}}
         init_statuses, statuses = [], []
         for c in init:
-            if failing_role == "init":
+            if c is target:
                 init_statuses.append(status(c, waiting, False))
             else:
                 init_statuses.append(status(c, {"terminated": {
                     "exitCode": 0, "reason": "Completed", "startedAt": started,
                     "finishedAt": rfc3339(created + 31),
                     "containerID": f"containerd://{self.text(64)}"}}, False))
-        for index, c in enumerate(containers):
-            if failing_role == "main" and index == 0:
+        for c in containers:
+            if c is target:
                 statuses.append(status(c, waiting, False))
             elif failing_role is not None:
                 statuses.append(status(c, {"waiting": {"reason": "PodInitializing"}}, False)
@@ -408,8 +414,7 @@ class Generator:
                "spec": spec, "status": pod_status}
         if failing_role is not None:
             self.failing_pods.add(f"{ns}/{name}")
-            pod["_failing"] = (failing_role, reason, message,
-                               (init if failing_role == "init" else containers)[0]["name"])
+            pod["_failing"] = (failing_role, reason, pull_error, target["name"])
         return pod
 
     def deployment(self, ns: str, template: dict, failing: int) -> dict:
@@ -436,12 +441,12 @@ class Generator:
                            **({"unavailableReplicas": failing} if failing else {})}}
 
     def pull_events(self, pod: dict) -> list[dict]:
-        role, reason, message, container = pod["_failing"]
+        role, reason, pull_error, container = pod["_failing"]
         meta = pod["metadata"]
         image = next(c["image"] for c in pod["spec"].get("initContainers", []) +
                      pod["spec"]["containers"] if c["name"] == container)
         field_path = f"spec.{'initContainers' if role == 'init' else 'containers'}{{{container}}}"
-        happenings = [("Failed", "Warning", f'Failed to pull image "{image}": {message}', 9),
+        happenings = [("Failed", "Warning", f'Failed to pull image "{image}": {pull_error}', 9),
                       ("Failed", "Warning", "Error: ErrImagePull", 9),
                       ("BackOff", "Normal", f'Back-off pulling image "{image}"', 140)]
         return [self.event(meta, field_path, reason_, kind, text, count)
@@ -827,20 +832,24 @@ def main(argv: list[str]) -> int:
     try:
         stamp = snapshot / STAMP_NAME
         started = time.perf_counter()
-        if stamp.is_file() and json.loads(stamp.read_text())["namespaces"] == args.namespaces:
-            # A snapshot this script generated before, with the same size: reuse it.
+        kept_stamp = json.loads(stamp.read_text()) if stamp.is_file() else {}
+        if (kept_stamp.get("namespaces") == args.namespaces
+                and kept_stamp.get("generator") == GENERATOR_VERSION):
+            # A snapshot this generator wrote before, with the same size: reuse it.
             kept = json.loads(stamp.read_text())
             counts, expected = kept["counts"], set(kept["failing_pods"])
             origin = "reused"
         else:
             if snapshot.exists() and any(snapshot.iterdir()):
                 raise BenchFailure(f"{snapshot} is neither empty nor a snapshot of "
-                                   f"{args.namespaces} namespaces generated by this script")
+                                   f"{args.namespaces} namespaces generated by this version "
+                                   f"of the script: empty it or pick another --keep directory")
             snapshot.mkdir(parents=True, exist_ok=True)
             counts, expected = generate(snapshot, args.namespaces)
             origin = "generated"
             # Not *.json: doctor must not read it.
-            stamp.write_text(json.dumps({"namespaces": args.namespaces, "counts": counts,
+            stamp.write_text(json.dumps({"namespaces": args.namespaces,
+                                         "generator": GENERATOR_VERSION, "counts": counts,
                                          "failing_pods": sorted(expected)}))
         generate_seconds = time.perf_counter() - started
         if not args.json:
