@@ -45,6 +45,20 @@ FailureKind ClassifyFailure(std::string text) {
   return FailureKind::kOther;
 }
 
+// Whether credentials could explain the container's failed pull: not when the registry said
+// the tag or repository does not exist, or the node could not reach it. In ImagePullBackOff
+// the runtime's message says only "Back-off pulling image"; the pod's pull events that name
+// the image say why.
+bool MayFailForCredentials(const ContainerPull& container, const std::vector<PullEvent>& events) {
+  if (!container.IsRegistryFailure()) return false;
+  std::string words = container.waiting_message;
+  for (const PullEvent& event : events) {
+    if (event.message.find(container.image) != std::string::npos) words += "\n" + event.message;
+  }
+  FailureKind kind = ClassifyFailure(std::move(words));
+  return kind != FailureKind::kNotFound && kind != FailureKind::kNetwork;
+}
+
 std::string OwnerOf(const KubeObject& pod) {
   const nlohmann::json* metadata = ObjectMember(pod.body, "metadata");
   const nlohmann::json* owners =
@@ -166,6 +180,23 @@ PullAdvice PullFailureAdvice(const PodView& view, const std::vector<const Contai
                       QualifiedName(*view.pod))};
 }
 
+// Whether pull secret `name` could have served one of `pulls`: it does not exist (then it
+// is the missing credential), its auths cannot be read, or an auths key matches the image as
+// the kubelet matches it.
+bool MayServe(const PullEstate& estate, const std::string& namespace_name, const std::string& name,
+              const std::vector<const ContainerPull*>& pulls) {
+  if (pulls.empty()) return false;
+  const KubeObject* secret = estate.FindSecret(namespace_name, name);
+  if (secret == nullptr) return true;
+  const PullSecretContents& contents = estate.Contents(*secret);
+  std::vector<std::string> keys = contents.Keys();
+  if (!contents.problem.empty() || keys.empty()) return true;
+  return std::any_of(pulls.begin(), pulls.end(), [&](const ContainerPull* pull) {
+    std::optional<ImageReference> image = ParseImageReference(pull->image);
+    return !image || KeyringMatches(keys, *image);
+  });
+}
+
 Finding FailingPullFinding(const PullEstate& estate, const PodView& view) {
   const KubeObject& pod = *view.pod;
   std::vector<const ContainerPull*> failing;
@@ -208,7 +239,14 @@ Finding FailingPullFinding(const PullEstate& estate, const PodView& view) {
   PullAdvice advice = PullFailureAdvice(view, failing, ClassifyFailure(std::move(words)));
   finding.advice = std::move(advice.advice);
   finding.advice_without_causes = std::move(advice.without_causes);
+  // A pull secret is blamed only for pulls that credentials could explain and that it would
+  // have served: an expiring ECR secret does not explain a quay.io tag that does not exist.
+  std::vector<const ContainerPull*> credential_failures;
+  for (const ContainerPull* c : failing) {
+    if (MayFailForCredentials(*c, events)) credential_failures.push_back(c);
+  }
   for (const std::string& secret : view.AllPullSecrets()) {
+    if (!MayServe(estate, pod.namespace_name, secret, credential_failures)) continue;
     ObjectRef ref{"Secret", pod.namespace_name, secret};
     finding.possible_causes.push_back(FindingId(checks::kPullSecretExpired, ref));
     finding.possible_causes.push_back(FindingId(checks::kPullSecretExpiring, ref));
@@ -310,20 +348,6 @@ std::string MismatchAdvice(const PodView& view, const Unserved& miss) {
       "add an auths entry for {} to one of the pod's pull secrets, or name a pull "
       "secret that has one in its imagePullSecrets",
       miss.image.registry);
-}
-
-// Whether credentials could explain the container's failed pull: not when the registry said
-// the tag or repository does not exist, or the node could not reach it. In ImagePullBackOff
-// the runtime's message says only "Back-off pulling image"; the pod's pull events that name
-// the image say why.
-bool MayFailForCredentials(const ContainerPull& container, const std::vector<PullEvent>& events) {
-  if (!container.IsRegistryFailure()) return false;
-  std::string words = container.waiting_message;
-  for (const PullEvent& event : events) {
-    if (event.message.find(container.image) != std::string::npos) words += "\n" + event.message;
-  }
-  FailureKind kind = ClassifyFailure(std::move(words));
-  return kind != FailureKind::kNotFound && kind != FailureKind::kNetwork;
 }
 
 std::optional<Finding> MismatchFinding(const PullEstate& estate, const PodView& view) {

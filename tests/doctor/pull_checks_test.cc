@@ -231,6 +231,39 @@ TEST_F(PullChecksTest, ImagePullFailingAdviceSaysSoWhenTheSecretLooksHealthy) {
                         kEcrHost + " accepts its credentials"));
 }
 
+TEST_F(PullChecksTest, ImagePullFailingBlamesOnlySecretsThatCouldHaveServedThePull) {
+  // An expired ECR secret explains a 401 from ECR; not a quay.io tag that does not exist, nor
+  // a docker.io pull it holds no credentials for.
+  const struct {
+    const char* image;
+    const char* runtime_message;
+    bool blames_the_secret;
+  } cases[] = {
+      {kImage, "401 Unauthorized", true},
+      {"quay.io/x/y:missing", "manifest for quay.io/x/y:missing not found: manifest unknown",
+       false},
+      {kImage, "dial tcp: lookup registry: no such host", false},
+      {"docker.io/library/nginx:1.27", "Back-off pulling image", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.image + std::string(" ") + c.runtime_message);
+    snapshot_ = Snapshot();
+    Add(HandMadeEcrSecret("staging"));  // expired
+    Add(Pod("staging", "web-1", c.image, {"ecr-registry"}, "ErrImagePull", c.runtime_message));
+    std::vector<Finding> findings = Run();
+    std::vector<std::string> roots;
+    LinkFindings(findings, roots);
+    auto pull = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
+      return f.id == "image-pull-failing:Pod/staging/web-1";
+    });
+    ASSERT_NE(pull, findings.end());
+    bool blamed =
+        std::find(pull->causes.begin(), pull->causes.end(),
+                  "pull-secret-expired:Secret/staging/ecr-registry") != pull->causes.end();
+    EXPECT_EQ(blamed, c.blames_the_secret);
+  }
+}
+
 struct WaitingCase {
   const char* reason;
   bool reported;
