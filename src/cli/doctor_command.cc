@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
 #include "aws/credential_chain.h"
 #include "aws/network_describe.h"
@@ -161,9 +162,40 @@ void GrowTheHeapInLargeSteps() {
 #endif
 }
 
+// Why a snapshot directory gave nothing to check: each skipped reason with its files, or
+// that there was no *.json file at all.
+std::string WhyNothingWasRead(const doctor::Snapshot& snapshot) {
+  if (snapshot.skipped().empty()) return "it holds no *.json file";
+  std::vector<std::string> parts;
+  for (const auto& [reason, count] : snapshot.skipped()) {
+    auto files = snapshot.skipped_files().find(reason);
+    if (files == snapshot.skipped_files().end()) {
+      parts.push_back(fmt::format("{} {}", count, Printable(reason, 200)));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (size_t i = 0; i < files->second.size() && i < 3; ++i) {
+      names.push_back(Printable(files->second[i], 300));
+    }
+    if (files->second.size() > 3) names.push_back(fmt::format("{} more", files->second.size() - 3));
+    parts.push_back(fmt::format("{}: {}", Printable(reason, 200), fmt::join(names, ", ")));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 StateRead ReadSnapshotDirectory(const DoctorCommandFlags& flags) {
   auto snapshot = doctor::LoadSnapshotDirectory(flags.snapshot);
   if (!snapshot.ok()) return {snapshot.status().WithContext("reading snapshot"), kExitUsage};
+  // Nothing readable is bad input, not a clean bill of health: a pods.json holding kubectl's
+  // "error: You must be logged in" must not end in "no problems found" and exit 0.
+  if (snapshot->empty()) {
+    return {InvalidArgumentError(fmt::format(
+                "nothing doctor can check was read from snapshot directory {} ({}); save the "
+                "outputs of the README's collection commands there as *.json files (kubectl "
+                "get <kind> -A -o json, aws ... describe-*)",
+                flags.snapshot, WhyNothingWasRead(*snapshot))),
+            kExitUsage};
+  }
   return {std::move(snapshot), kExitOk};
 }
 

@@ -116,6 +116,17 @@ bool IsNotRead(std::string_view reason) {
   return false;
 }
 
+// "a.json, b.json and 3 more": which files to open first.
+std::string JoinFiles(const std::vector<std::string>& files) {
+  constexpr size_t kShown = 3;
+  std::string out;
+  for (size_t i = 0; i < files.size() && i < kShown; ++i) {
+    out += (i == 0 ? "" : ", ") + std::string(Printable(files[i], 300));
+  }
+  if (files.size() > kShown) out += fmt::format(" and {} more", files.size() - kShown);
+  return out;
+}
+
 std::string SummaryLine(const Report& report) {
   int errors = 0, warnings = 0, infos = 0;
   for (const auto& finding : report.findings) {
@@ -129,7 +140,12 @@ std::string SummaryLine(const Report& report) {
                   Plural(static_cast<int>(report.root_causes.size()), "root cause", "root causes"));
   std::vector<std::string> parts;
   for (const auto& [reason, count] : report.skipped) {
-    if (!IsNotRead(reason)) parts.push_back(fmt::format("{} {}", count, Printable(reason, 200)));
+    if (IsNotRead(reason)) continue;
+    std::string part = fmt::format("{} {}", count, Printable(reason, 200));
+    if (auto files = report.skipped_files.find(reason); files != report.skipped_files.end()) {
+      part += " (" + JoinFiles(files->second) + ")";
+    }
+    parts.push_back(std::move(part));
   }
   if (parts.empty()) return line + "; nothing skipped\n";
   return fmt::format("{}; skipped: {}\n", line, fmt::join(parts, ", "));
@@ -218,6 +234,16 @@ Report RunDoctor(const Snapshot& snapshot, const DoctorOptions& options) {
                    });
   LinkFindings(report.findings, report.root_causes);
   report.skipped = snapshot.skipped();
+  report.skipped_files = snapshot.skipped_files();
+  // A snapshot without Pods or Secrets (a file that held kubectl's error instead, or one not
+  // dumped) would otherwise end in "no problems found" about what was never looked at.
+  if (!snapshot.HasKind("Pod")) {
+    report.not_checked.push_back("no Pod was read, so no failing pull could be looked for");
+  }
+  if (!snapshot.HasKind("Secret")) {
+    report.not_checked.push_back(
+        "no Secret was read, so pull secrets' expiry and absence were not checked");
+  }
   return report;
 }
 
@@ -239,6 +265,7 @@ std::string FormatReportText(const Report& report) {
     out += "\n";
   }
   if (report.findings.empty()) out += "no problems found\n";
+  for (const std::string& gap : report.not_checked) out += "not checked: " + gap + "\n";
   out += NotReadLine(report);
   out += SummaryLine(report);
   return out;
@@ -264,11 +291,12 @@ std::string FormatReportJson(const Report& report) {
   }
   nlohmann::ordered_json skipped = nlohmann::ordered_json::object();
   for (const auto& [reason, count] : report.skipped) skipped[reason] = count;
+  nlohmann::ordered_json skipped_files = nlohmann::ordered_json::object();
+  for (const auto& [reason, files] : report.skipped_files) skipped_files[reason] = files;
   nlohmann::ordered_json json = {
-      {"now", FormatRfc3339(report.now)},
-      {"findings", std::move(findings)},
-      {"root_causes", report.root_causes},
-      {"skipped", std::move(skipped)},
+      {"now", FormatRfc3339(report.now)},          {"findings", std::move(findings)},
+      {"root_causes", report.root_causes},         {"skipped", std::move(skipped)},
+      {"skipped_files", std::move(skipped_files)}, {"not_checked", report.not_checked},
   };
   // Replace, not throw, on invalid UTF-8: names and messages come from the snapshot's files.
   return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -17,6 +17,11 @@ struct Report {
   // Findings without causes that are errors or cause another finding: where to start.
   std::vector<std::string> root_causes;
   std::map<std::string, int> skipped;
+  std::map<std::string, std::vector<std::string>> skipped_files;  // Snapshot::skipped_files
+  // What could not be checked at all because a kind was not read, e.g. "no Pod was read:
+  // failing pulls were not looked for"; printed apart so that "no problems found" is not
+  // taken for "all is well".
+  std::vector<std::string> not_checked;
 };
 
 // Keeps, for each finding, the possible causes that exist as findings (dropping self-links),

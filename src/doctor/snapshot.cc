@@ -139,12 +139,12 @@ bool AddAwsOutput(Snapshot& snapshot, nlohmann::json& document) {
 
 void AddParsedDocument(Snapshot& snapshot, nlohmann::json& document, const std::string& origin) {
   if (!document.is_object()) {
-    ++snapshot.skipped()["not a JSON object"];
+    snapshot.SkipFile("not a JSON object", origin);
     return;
   }
   std::string kind = StringMember(document, "kind");
   if (kind.empty()) {
-    if (!AddAwsOutput(snapshot, document)) ++snapshot.skipped()["unrecognised AWS output"];
+    if (!AddAwsOutput(snapshot, document)) snapshot.SkipFile("unrecognised AWS output", origin);
     return;
   }
   auto items = document.find("items");
@@ -210,7 +210,7 @@ class FileText : public ArrivingText {
 void AddParsed(Snapshot& snapshot, nlohmann::json& document, bool too_deep,
                const std::string& origin) {
   if (document.is_discarded()) {
-    ++snapshot.skipped()[too_deep ? "too deep" : "not JSON"];
+    snapshot.SkipFile(too_deep ? "too deep" : "not JSON", origin);
     return;
   }
   try {
@@ -218,7 +218,7 @@ void AddParsed(Snapshot& snapshot, nlohmann::json& document, bool too_deep,
   } catch (const std::exception&) {
     // Nothing above should throw (every access is checked); a shape that still gets through
     // costs one file, not the run.
-    ++snapshot.skipped()["unreadable JSON shape"];
+    snapshot.SkipFile("unreadable JSON shape", origin);
   }
 }
 
@@ -231,16 +231,16 @@ void AddFile(Snapshot& snapshot, const std::filesystem::path& path,
   std::error_code error;
   uintmax_t size = std::filesystem::file_size(path, error);
   if (error) {
-    ++snapshot.skipped()["unreadable file"];
+    snapshot.SkipFile("unreadable file", path.string());
     return;
   }
   if (size > options.max_file_bytes) {
-    ++snapshot.skipped()[SizeLimitReason(options.max_file_bytes)];
+    snapshot.SkipFile(SizeLimitReason(options.max_file_bytes), path.string());
     return;
   }
   FileText text;
   if (!text.Open(path, static_cast<size_t>(size))) {
-    ++snapshot.skipped()["unreadable file"];
+    snapshot.SkipFile("unreadable file", path.string());
     return;
   }
   bool too_deep = false;
@@ -254,11 +254,11 @@ void AddFile(Snapshot& snapshot, const std::filesystem::path& path,
       document = ParseJsonList(text, &too_deep, kParseOptions);
     }
   } catch (const std::bad_alloc&) {
-    ++snapshot.skipped()["too large for the memory available"];
+    snapshot.SkipFile("too large for the memory available", path.string());
     return;
   }
   if (text.read_error()) {
-    ++snapshot.skipped()["unreadable file"];
+    snapshot.SkipFile("unreadable file", path.string());
     return;
   }
   AddParsed(snapshot, document, too_deep, path.string());
@@ -286,6 +286,12 @@ void Snapshot::Add(KubeObject object) {
   objects_.push_back(std::move(owned));
 }
 
+bool Snapshot::empty() const {
+  return objects_.empty() && aws_.security_groups.empty() && aws_.instances.empty() &&
+         aws_.load_balancers.empty() && aws_.target_groups.empty() && aws_.listeners.empty() &&
+         aws_.target_health.empty();
+}
+
 const std::vector<const KubeObject*>& Snapshot::OfKind(std::string_view kind) const {
   static const std::vector<const KubeObject*> kNone;
   auto it = by_kind_.find(kind);
@@ -302,7 +308,7 @@ void AddJsonDocument(Snapshot& snapshot, nlohmann::json&& document, const std::s
   try {
     AddParsedDocument(snapshot, document, origin);
   } catch (const std::exception&) {
-    ++snapshot.skipped()["unreadable JSON shape"];
+    snapshot.SkipFile("unreadable JSON shape", origin);
   }
 }
 
@@ -312,7 +318,7 @@ void AddDocument(Snapshot& snapshot, std::string_view text, const std::string& o
   try {
     document = ParseJsonList(text, &too_deep, kParseOptions);
   } catch (const std::bad_alloc&) {
-    ++snapshot.skipped()["too large for the memory available"];
+    snapshot.SkipFile("too large for the memory available", origin);
     return;
   }
   AddParsed(snapshot, document, too_deep, origin);

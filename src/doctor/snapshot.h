@@ -68,6 +68,21 @@ class Snapshot {
   std::map<std::string, int>& skipped() { return skipped_; }
   const std::map<std::string, int>& skipped() const { return skipped_; }
 
+  // Counts a whole file (or, in live mode, a whole answer) as skipped for `reason` and keeps
+  // its name, so a report can say which file to look at: a pods.json that holds kubectl's
+  // "error: You must be logged in" is otherwise just "1 not JSON".
+  void SkipFile(const std::string& reason, const std::string& file) {
+    ++skipped_[reason];
+    skipped_files_[reason].push_back(file);
+  }
+  // The files SkipFile counted, by reason, in the order read.
+  const std::map<std::string, std::vector<std::string>>& skipped_files() const {
+    return skipped_files_;
+  }
+
+  // Whether nothing was read that a check could use: no Kubernetes object, no AWS output.
+  bool empty() const;
+
  private:
   std::map<std::string, std::vector<const KubeObject*>, std::less<>> by_kind_;
   // "kind/ns/name"; mutable so that a later copy of the same object replaces the earlier one.
@@ -77,6 +92,7 @@ class Snapshot {
   std::vector<std::unique_ptr<KubeObject>> objects_;
   AwsState aws_;
   std::map<std::string, int> skipped_;
+  std::map<std::string, std::vector<std::string>> skipped_files_;
 };
 
 // Skipped-reason prefixes for collections live mode could not read, so a report can show the

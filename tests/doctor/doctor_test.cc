@@ -134,6 +134,7 @@ Report OutageReport() {
   }
   LinkFindings(report.findings, report.root_causes);
   report.skipped = {{"kind ConfigMap", 3}, {"not JSON", 1}};
+  report.skipped_files = {{"not JSON", {"snap/nodes.json"}}};
   return report;
 }
 
@@ -151,7 +152,7 @@ TEST(FormatReportText, PrintsEachChainRootFirstWithEvidenceAndAdvice) {
       "ROOT lb-targets-unreachable LoadBalancer salon-alb:",
       "WARNING secret-hand-made Secret staging/ecr-registry:",
       "summary: 6 errors, 1 warning, 0 info; 2 root causes; skipped: 3 kind ConfigMap, "
-      "1 not JSON\n",
+      "1 not JSON (snap/nodes.json)\n",
   };
   size_t position = 0;
   for (const char* expected : expected_in_order) {
@@ -212,6 +213,24 @@ TEST(FormatReportText, PointsAFailedAwsCallAtItsWarningAndTheIamActions) {
   EXPECT_NE(text.find("not read: failed: aws elbv2 describe-load-balancers;"), std::string::npos)
       << text;
   EXPECT_NE(text.find("docs/doctor-aws-permissions.md"), std::string::npos) << text;
+}
+
+TEST(FormatReportText, NamesWhatCouldNotBeCheckedAndUpToThreeSkippedFiles) {
+  Report report;
+  ParseRfc3339("2026-11-20T14:30:00Z", &report.now);
+  report.skipped = {{"not JSON", 5}};
+  report.skipped_files = {{"not JSON", {"a.json", "b.json", "c.json", "d.json", "e.json"}}};
+  report.not_checked = {"no Pod was read, so no failing pull could be looked for"};
+  std::string text = FormatReportText(report);
+  EXPECT_NE(text.find("no problems found\n"
+                      "not checked: no Pod was read, so no failing pull could be looked for\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("skipped: 5 not JSON (a.json, b.json, c.json and 2 more)"), std::string::npos)
+      << text;
+  nlohmann::json json = nlohmann::json::parse(FormatReportJson(report));
+  EXPECT_EQ(json["skipped_files"]["not JSON"].size(), 5u);
+  EXPECT_EQ(json["not_checked"], nlohmann::json::array({report.not_checked[0]}));
 }
 
 TEST(FormatReportText, SaysSoWhenNothingIsWrong) {

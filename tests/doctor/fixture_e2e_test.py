@@ -8,6 +8,7 @@ as a separate root. No run may print a token, key or password from the fixtures.
 """
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -71,6 +72,46 @@ class DoctorOnFixtures(unittest.TestCase):
         for fixture in ("outage-broken", "outage-healthy"):
             _, report = self.report(fixture)
             self.assertEqual(report["skipped"], {"not JSON": 1, "kind ConfigMap": 3}, fixture)
+
+    def test_the_skipped_file_is_named(self):
+        _, report = self.report("outage-broken")
+        self.assertEqual(report["skipped_files"],
+                         {"not JSON": [str(FIXTURES / "outage-broken" / "nodes.json")]})
+        self.assertEqual(report["not_checked"], [])
+
+    def test_a_pods_file_holding_kubectls_error_is_named_and_the_gap_said(self):
+        # kubectl's error instead of its output: the pull checks have nothing to look at, and
+        # the report must say so instead of reading as "all is well".
+        with tempfile.TemporaryDirectory() as directory:
+            snapshot = Path(directory) / "snap"
+            shutil.copytree(FIXTURES / "outage-healthy", snapshot)
+            (snapshot / "pods.json").write_text(
+                "error: You must be logged in to the server (Unauthorized)\n")
+            result = subprocess.run(
+                [str(binary()), "doctor", "--snapshot", str(snapshot), "--now", NOW],
+                capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                stdin=subprocess.DEVNULL)
+            self.assertIn("not checked: no Pod was read", result.stdout)
+            self.assertIn(f"not JSON ({snapshot / 'nodes.json'}, {snapshot / 'pods.json'})",
+                          result.stdout)
+
+    def test_a_directory_with_nothing_usable_exits_two_naming_the_files(self):
+        with tempfile.TemporaryDirectory() as directory:
+            empty = subprocess.run(
+                [str(binary()), "doctor", "--snapshot", directory, "--now", NOW],
+                capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                stdin=subprocess.DEVNULL)
+            self.assertEqual(empty.returncode, 2, empty.stderr)
+            self.assertIn("it holds no *.json file", empty.stderr)
+            self.assertNotIn("no problems found", empty.stdout)
+            (Path(directory) / "pods.json").write_text("error: the server doesn't have a "
+                                                       "resource type \"pods\"\n")
+            junk = subprocess.run(
+                [str(binary()), "doctor", "--snapshot", directory, "--now", NOW],
+                capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
+                stdin=subprocess.DEVNULL)
+            self.assertEqual(junk.returncode, 2, junk.stderr)
+            self.assertIn(f"not JSON: {Path(directory) / 'pods.json'}", junk.stderr)
 
     def test_text_output_names_the_summary_and_prints_no_secret(self):
         for fixture in ("outage-broken", "outage-healthy"):

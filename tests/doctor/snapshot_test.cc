@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "testing/temp_dir.h"
 
@@ -166,7 +167,10 @@ TEST(LoadSnapshotDirectory, ReadsJsonFilesRecursivelyAndIgnoresOtherNames) {
   EXPECT_TRUE(snapshot->HasKind("Pod"));
   EXPECT_EQ(snapshot->aws().security_groups.size(), 1u);
   EXPECT_EQ(snapshot->skipped(), (std::map<std::string, int>{{"not JSON", 1}}));
+  EXPECT_EQ(snapshot->skipped_files().at("not JSON"),
+            std::vector<std::string>{dir.Path("junk.json")});
   EXPECT_EQ(snapshot->Find("Pod", "", "p")->origin, dir.Path("pods.json") + " (items[0])");
+  EXPECT_FALSE(snapshot->empty());
 }
 
 TEST(LoadSnapshotDirectory, SkipsAFileLargerThanTheLimitWithoutReadingIt) {
@@ -220,6 +224,7 @@ TEST(LoadSnapshotDirectory, ReadsAnEmptyFileAsNotJson) {
   auto snapshot = LoadSnapshotDirectory(dir.path());
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ(snapshot->skipped().at("not JSON"), 1);
+  EXPECT_TRUE(snapshot->empty());
 }
 
 TEST(LoadSnapshotDirectory, RefusesAMissingDirectoryOrAFile) {
