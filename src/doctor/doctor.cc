@@ -188,10 +188,19 @@ void LinkFindings(std::vector<Finding>& findings, std::vector<std::string>& root
     for (const auto& id : finding.causes) keep(id);
     for (const auto& id : finding.possible_causes) keep(id);
     finding.causes = std::move(linked);
-    if (finding.causes.empty() && !finding.advice_without_causes.empty()) {
+    bool advice_causes_found =
+        finding.advice_causes.empty()
+            ? !finding.causes.empty()
+            : std::any_of(finding.advice_causes.begin(), finding.advice_causes.end(),
+                          [&](const std::string& id) {
+                            return std::find(finding.causes.begin(), finding.causes.end(), id) !=
+                                   finding.causes.end();
+                          });
+    if (!advice_causes_found && !finding.advice_without_causes.empty()) {
       finding.advice = std::move(finding.advice_without_causes);
     }
     finding.advice_without_causes.clear();
+    finding.advice_causes.clear();
     causing.insert(finding.causes.begin(), finding.causes.end());
   }
   root_causes.clear();

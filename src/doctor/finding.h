@@ -35,9 +35,11 @@ struct Finding {
   std::string message;                // one line: what is wrong
   std::vector<std::string> evidence;  // lines quoting the objects that show it
   std::string advice;                 // one line: what to do
-  // The advice to give instead when no cause is linked, for advice that sends the reader to
-  // the causes ("" keeps `advice`): LinkFindings swaps it in.
+  // The advice to give instead when the causes `advice` sends the reader to were not found
+  // ("" keeps `advice`): LinkFindings swaps it in when none of `advice_causes` is linked (when
+  // no cause at all is, if `advice_causes` is empty).
   std::string advice_without_causes;
+  std::vector<std::string> advice_causes;
   // Ids of findings that may cause this one, proposed by the check. The report keeps only
   // those that exist (LinkFindings), so a check names every plausible cause freely.
   std::vector<std::string> possible_causes;

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include "base/bounded_json.h"
 
@@ -75,21 +77,29 @@ std::string UsersLine(const PullEstate& estate, const KubeObject& secret) {
                      JoinSome(pods));
 }
 
-std::string ExpiryAdvice(const KubeObject& secret, const std::vector<ObjectRef>& refreshers,
-                         bool expired) {
+// The advice, and for a secret with a refresher the advice to give when no finding about the
+// refresher was linked (it looked healthy, or --namespace left its namespace out).
+std::pair<std::string, std::string> ExpiryAdvice(const KubeObject& secret,
+                                                 const std::vector<ObjectRef>& refreshers,
+                                                 bool expired) {
   std::string when = expired ? "now" : "before it expires";
   if (!refreshers.empty()) {
     const ObjectRef& cronjob = refreshers.front();
-    return fmt::format(
-        "ECR tokens last 12 hours: find why CronJob {}/{} does not refresh it (see the "
-        "causes), then run it {}: kubectl create job -n {} --from=cronjob/{} {}-manual",
-        cronjob.namespace_name, cronjob.name, when, cronjob.namespace_name, cronjob.name,
-        cronjob.name);
+    std::string run_it = fmt::format("kubectl create job -n {0} --from=cronjob/{1} {1}-manual",
+                                     cronjob.namespace_name, cronjob.name);
+    return {fmt::format("ECR tokens last 12 hours: find why CronJob {}/{} does not refresh it "
+                        "(see the causes), then run it {}: {}",
+                        cronjob.namespace_name, cronjob.name, when, run_it),
+            fmt::format("ECR tokens last 12 hours: find why CronJob {0}/{1} does not refresh "
+                        "it (doctor found nothing wrong with it here; kubectl get jobs -n {0}, "
+                        "or run doctor without --namespace), then run it {2}: {3}",
+                        cronjob.namespace_name, cronjob.name, when, run_it)};
   }
-  return fmt::format(
-      "ECR tokens last 12 hours and nothing found here refreshes this secret: refresh it {} "
-      "with `{}` and keep that running on a schedule",
-      when, SyncCommand(secret));
+  return {
+      fmt::format("ECR tokens last 12 hours and nothing found here refreshes this secret: refresh "
+                  "it {} with `{}` and keep that running on a schedule",
+                  when, SyncCommand(secret)),
+      ""};
 }
 
 void CheckOneSecretExpiry(const PullEstate& estate, const KubeObject& secret,
@@ -141,10 +151,12 @@ void CheckOneSecretExpiry(const PullEstate& estate, const KubeObject& secret,
     finding.evidence.push_back(fmt::format("CronJob {}/{} mentions it in its job template",
                                            cronjob.namespace_name, cronjob.name));
     finding.possible_causes.push_back(FindingId(checks::kCronJobFailing, cronjob));
+    finding.advice_causes.push_back(FindingId(checks::kCronJobFailing, cronjob));
   }
   finding.possible_causes.push_back(
       FindingId(checks::kSecretHandMade, {"Secret", secret.namespace_name, secret.name}));
-  finding.advice = ExpiryAdvice(secret, refreshers, is_expired);
+  std::tie(finding.advice, finding.advice_without_causes) =
+      ExpiryAdvice(secret, refreshers, is_expired);
   findings.push_back(std::move(finding));
 }
 
@@ -201,6 +213,7 @@ Finding MissingSecretFinding(const PullEstate& estate, const std::string& namesp
     finding.evidence.push_back(fmt::format("CronJob {}/{} mentions it in its job template",
                                            cronjob.namespace_name, cronjob.name));
     finding.possible_causes.push_back(FindingId(checks::kCronJobFailing, cronjob));
+    finding.advice_causes.push_back(FindingId(checks::kCronJobFailing, cronjob));
   }
   if (!externals.empty()) {
     finding.advice = fmt::format(

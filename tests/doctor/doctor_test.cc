@@ -112,6 +112,23 @@ TEST(LinkFindings, GivesTheAdviceWithoutCausesWhenNoCauseIsFound) {
   for (const Finding& finding : findings) EXPECT_TRUE(finding.advice_without_causes.empty());
 }
 
+TEST(LinkFindings, GivesTheAdviceWithoutCausesWhenTheCausesItNamesAreNotFound) {
+  // The expired secret's advice sends the reader to the refreshing CronJob; a hand-made
+  // warning linked as its only cause does not make that advice true.
+  std::vector<Finding> findings = {
+      Make("pull-secret-expired", Severity::kError, kStagingSecret,
+           {FindingId("cronjob-failing", kCronJob), FindingId("secret-hand-made", kStagingSecret)}),
+      Make("secret-hand-made", Severity::kWarning, kStagingSecret),
+  };
+  findings[0].advice = "find why the CronJob fails (see the causes)";
+  findings[0].advice_without_causes = "the CronJob looked healthy";
+  findings[0].advice_causes = {FindingId("cronjob-failing", kCronJob)};
+  std::vector<std::string> roots;
+  LinkFindings(findings, roots);
+  ASSERT_EQ(findings[0].causes.size(), 1u);
+  EXPECT_EQ(findings[0].advice, "the CronJob looked healthy");
+}
+
 TEST(LinkFindings, LeavesACycleWithoutRootsInsteadOfLooping) {
   std::vector<Finding> findings = {
       Make("secret-ref-missing", Severity::kError, kAwsSecret,
