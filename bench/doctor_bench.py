@@ -887,7 +887,8 @@ def main(argv: list[str]) -> int:
     ratio = best["jq"] / best["doctor"] if best["doctor"] > 0 else float("inf")
     meets = ratio >= RATIO_GOAL
     result = {
-        "namespaces": args.namespaces, "counts": counts, "repeat": args.repeat,
+        "binary": str(binary), "namespaces": args.namespaces, "counts": counts,
+        "repeat": args.repeat,
         "statistic": f"best of {args.repeat}, alternating",
         "doctor": {"seconds": best["doctor"], "cpu_seconds": fastest["doctor"].cpu_seconds,
                    "all_seconds": [m.wall_seconds
@@ -919,10 +920,10 @@ def print_table(result: dict) -> None:
           f"({', '.join(f'{k} {v}' for k, v in answers['findings_by_check'].items())}), "
           f"{answers['root_causes']} root causes, a {answers['report_bytes'] / 1e6:.1f} MB "
           "JSON report")
-    print(f"{result['cpus']} CPUs; {result['load'][0]} before, {result['load'][1]} after; "
-          f"{result['statistic']}; peak RSS by {result['rss_method']}")
+    print(f"binary {result['binary']}; {result['cpus']} CPUs; {result['load'][0]} before, "
+          f"{result['load'][1]} after; {result['statistic']}; peak RSS by {result['rss_method']}")
     print()
-    print(f"| {'':34} | {'time':>8} | {'CPU time':>8} | {'peak RSS':>9} | {'reads':>26} |")
+    print(f"| {'':34} | {'wall':>8} | {'CPU time':>8} | {'peak RSS':>9} | {'reads':>26} |")
     print(f"|{'-' * 36}|{'-' * 10}|{'-' * 10}|{'-' * 11}|{'-' * 28}|")
     doctor, jq = result["doctor"], result["jq"]
     print(f"| {'pullkeeper doctor (every check)':34} | {doctor['seconds']:7.2f}s | "

@@ -234,6 +234,10 @@ CLI::App* AddDoctorCommand(CLI::App& app, DoctorCommandFlags& flags) {
       app.add_subcommand("doctor",
                          "Find the chain of causes behind failing image pulls and unreachable load "
                          "balancers, root cause first; prints no secret");
+  doctor->footer(
+      "Exit codes (doctor): 0 no finding is an error, 1 one is, 2 bad input or usage (also a\n"
+      "snapshot directory with nothing usable), 3 --aws could read nothing from the account,\n"
+      "4 the cluster cannot be read.");
   doctor->add_option("--snapshot", flags.snapshot,
                      "directory of `kubectl get ... -o json` and `aws ... describe-*` outputs "
                      "(default: read the live cluster)");

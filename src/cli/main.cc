@@ -1,16 +1,15 @@
 // pullkeeper's entry point: parse flags, configure logging, run one subcommand, and turn its
 // result into a documented exit code. All policy lives in the subcommands.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
 #include "base/log.h"
+#include "base/version.h"
 #include "cli/doctor_command.h"
 #include "cli/exit_codes.h"
 #include "cli/sync_command.h"
 #include "cli/whoami_command.h"
-#include "base/version.h"
 
 namespace {
 
@@ -20,10 +19,12 @@ using pullkeeper::cli::kExitUsage;
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pullkeeper keeps Kubernetes image pulls from AWS ECR working.\n"
-               "Exit codes: 0 in sync, 1 some namespaces failed, 2 usage or configuration,\n"
-               "3 AWS credentials or permission, 4 Kubernetes connection or permission.",
-               "pullkeeper"};
+  CLI::App app{
+      "pullkeeper keeps Kubernetes image pulls from AWS ECR working.\n"
+      "Exit codes (sync): 0 in sync, 1 some namespaces failed, 2 usage or\n"
+      "configuration, 3 AWS credentials or permission, 4 Kubernetes connection or\n"
+      "permission. `pullkeeper doctor --help` has doctor's.",
+      "pullkeeper"};
   app.set_version_flag("--version", std::string("pullkeeper ") + pullkeeper::kVersion);
   app.require_subcommand(1);
   // Global flags (--log-format, --log-level) are accepted after the subcommand too, where a
