@@ -41,11 +41,12 @@ TEST(ParseDuration, RefusesAnythingElseWithTheAcceptedForms) {
 }
 
 // Live mode puts --namespace into the request path: "a/b", "x?limit=1" or ".." would list
-// something else and report "no problems found". A usage error before anything is read; the
-// empty snapshot directory stands in for the cluster so that no network is needed.
+// something else and report "no problems found". A usage error before anything is read; a
+// snapshot directory of one Pod stands in for the cluster so that no network is needed.
 TEST(RunDoctorCommand, RefusesANamespaceThatIsNotANamespaceName) {
   testing::TempDir snapshot;
   ASSERT_TRUE(snapshot.ok());
+  snapshot.Write("pods.json", R"({"kind": "Pod", "metadata": {"name": "p", "namespace": "x"}})");
   DoctorCommandFlags flags;
   flags.snapshot = snapshot.path();
   flags.namespace_filter = "staging";
