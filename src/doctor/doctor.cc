@@ -264,7 +264,13 @@ std::string FormatReportText(const Report& report) {
   for (const auto& id : report.root_causes) {
     auto it = by_id.find(id);
     if (it == by_id.end() || printer.printed(id)) continue;
-    printer.Print(*it->second, "ROOT", 0, out);
+    // A warning can head a chain too (an expiring token under failing pulls): say so, or it
+    // reads as an error.
+    const Finding& root = *it->second;
+    std::string label = root.severity == Severity::kError
+                            ? std::string("ROOT")
+                            : fmt::format("ROOT ({})", SeverityName(root.severity));
+    printer.Print(root, label, 0, out);
     out += "\n";
   }
   // Findings outside every chain: lone warnings, and causes that form a loop.

@@ -250,6 +250,23 @@ TEST(FormatReportText, NamesWhatCouldNotBeCheckedAndUpToThreeSkippedFiles) {
   EXPECT_EQ(json["not_checked"], nlohmann::json::array({report.not_checked[0]}));
 }
 
+TEST(FormatReportText, MarksARootThatIsOnlyAWarning) {
+  Report report;
+  ParseRfc3339("2026-11-20T14:30:00Z", &report.now);
+  report.findings = {
+      Make("pull-secret-expiring", Severity::kWarning, kStagingSecret),
+      Make("image-pull-failing", Severity::kError, kPod,
+           {FindingId("pull-secret-expiring", kStagingSecret)}),
+  };
+  LinkFindings(report.findings, report.root_causes);
+  std::string text = FormatReportText(report);
+  EXPECT_EQ(text.find("ROOT (warning) pull-secret-expiring Secret staging/ecr-registry:"), 0u)
+      << text;
+  EXPECT_NE(text.find("    └─ causes image-pull-failing Pod staging/frontend-1:"),
+            std::string::npos)
+      << text;
+}
+
 TEST(FormatReportText, SaysSoWhenNothingIsWrong) {
   Report report;
   EXPECT_EQ(FormatReportText(report),
