@@ -91,6 +91,8 @@ class DoctorOnFixtures(unittest.TestCase):
                 [str(binary()), "doctor", "--snapshot", str(snapshot), "--now", NOW],
                 capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
                 stdin=subprocess.DEVNULL)
+            for value in secret_values(False):
+                self.assertNotIn(value, result.stdout + result.stderr)
             self.assertIn("not checked: no Pod was read", result.stdout)
             self.assertIn(f"not JSON ({snapshot / 'nodes.json'}, {snapshot / 'pods.json'})",
                           result.stdout)
